@@ -1,0 +1,1 @@
+"""TweekTrend: keyword trends and a live feed for X/Twitter."""

@@ -1,0 +1,92 @@
+"""Every setting in one place, read from TWEEKTREND_* environment variables with local defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"TWEEKTREND_{name}", default)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name, str(default))
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"TWEEKTREND_{name} must be an integer, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved configuration. `Settings.from_env()` is the only constructor callers need."""
+
+    home: Path  # data and logs of every server live under here
+    cache: Path  # downloaded jars and the FerretDB binary, shared between data dirs
+    kafka_port: int
+    kafka_controller_port: int
+    cassandra_port: int
+    cassandra_storage_port: int
+    mongo_port: int
+    dagster_port: int
+    streamlit_port: int
+    smtp_port: int
+    host: str = "127.0.0.1"
+    topic: str = "tweets"
+    dlq_topic: str = "tweets.dlq"
+    topic_partitions: int = 12
+    keyspace: str = "tweektrend"
+    replication_factor: int = 1
+    raw_ttl_days: int = 0  # 0 keeps raw tweets forever
+    mongo_db: str = "tweektrend"
+    consumer_group: str = "tweektrend-ingest"
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        home = Path(_env("HOME", str(Path.cwd() / ".tweektrend"))).expanduser().resolve()
+        cache = Path(_env("CACHE", str(Path.home() / ".cache" / "tweektrend"))).expanduser()
+        return cls(
+            home=home,
+            cache=cache.resolve(),
+            kafka_port=_env_int("KAFKA_PORT", 9092),
+            kafka_controller_port=_env_int("KAFKA_CONTROLLER_PORT", 9093),
+            cassandra_port=_env_int("CASSANDRA_PORT", 9042),
+            cassandra_storage_port=_env_int("CASSANDRA_STORAGE_PORT", 7000),
+            mongo_port=_env_int("MONGO_PORT", 27017),
+            dagster_port=_env_int("DAGSTER_PORT", 3000),
+            streamlit_port=_env_int("STREAMLIT_PORT", 8501),
+            smtp_port=_env_int("SMTP_PORT", 8025),
+            host=_env("HOST", "127.0.0.1"),
+            topic=_env("TOPIC", "tweets"),
+            dlq_topic=_env("DLQ_TOPIC", "tweets.dlq"),
+            topic_partitions=_env_int("TOPIC_PARTITIONS", 12),
+            keyspace=_env("KEYSPACE", "tweektrend"),
+            replication_factor=_env_int("REPLICATION_FACTOR", 1),
+            raw_ttl_days=_env_int("RAW_TTL_DAYS", 0),
+            mongo_db=_env("MONGO_DB", "tweektrend"),
+            consumer_group=_env("CONSUMER_GROUP", "tweektrend-ingest"),
+        )
+
+    # Addresses as clients want them; explicit URL variables win (production points these elsewhere).
+    @property
+    def kafka_bootstrap(self) -> str:
+        return _env("KAFKA_BOOTSTRAP", f"{self.host}:{self.kafka_port}")
+
+    @property
+    def cassandra_hosts(self) -> list[str]:
+        return _env("CASSANDRA_HOSTS", self.host).split(",")
+
+    @property
+    def mongo_uri(self) -> str:
+        return _env("MONGO_URI", f"mongodb://{self.host}:{self.mongo_port}/")
+
+    @property
+    def spark_master(self) -> str:
+        return _env("SPARK_MASTER", "local[*]")
+
+    @property
+    def logs(self) -> Path:
+        return self.home / "logs"
