@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -42,7 +42,8 @@ class Settings:
     raw_ttl_days: int = 0  # 0 keeps raw tweets forever
     mongo_db: str = "tweektrend"
     consumer_group: str = "tweektrend-ingest"
-    extra: dict = field(default_factory=dict)
+    kafka_heap: str = "512m"
+    cassandra_heap: str = "1G"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -68,6 +69,8 @@ class Settings:
             raw_ttl_days=_env_int("RAW_TTL_DAYS", 0),
             mongo_db=_env("MONGO_DB", "tweektrend"),
             consumer_group=_env("CONSUMER_GROUP", "tweektrend-ingest"),
+            kafka_heap=_env("KAFKA_HEAP", "512m"),
+            cassandra_heap=_env("CASSANDRA_HEAP", "1G"),
         )
 
     # Addresses as clients want them; explicit URL variables win (production points these elsewhere).

@@ -1,0 +1,1 @@
+"""Sources into Kafka, Kafka into Cassandra."""

@@ -1,0 +1,31 @@
+"""Creating the tweet topic and its dead-letter topic with the configured partition count."""
+
+from __future__ import annotations
+
+from confluent_kafka.admin import AdminClient, NewPartitions, NewTopic
+
+from tweektrend_dagster.config import Settings
+
+
+def ensure_topics(settings: Settings, admin: AdminClient | None = None) -> list[str]:
+    """Create missing topics and grow the tweet topic to the configured partition count."""
+    admin = admin or AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+    meta = admin.list_topics(timeout=10)
+    wanted = {settings.topic: settings.topic_partitions, settings.dlq_topic: 1}
+    created = [
+        NewTopic(name, num_partitions=n, replication_factor=1)
+        for name, n in wanted.items() if name not in meta.topics
+    ]
+    done: list[str] = []
+    if created:
+        for name, future in admin.create_topics(created).items():
+            future.result()
+            done.append(f"created topic {name}")
+    current = meta.topics.get(settings.topic)
+    if current is not None and len(current.partitions) < settings.topic_partitions:
+        # more keywords → more partitions → more workers; Kafka can only grow a topic
+        admin.create_partitions([NewPartitions(settings.topic, settings.topic_partitions)])[
+            settings.topic
+        ].result()
+        done.append(f"grew {settings.topic} to {settings.topic_partitions} partitions")
+    return done

@@ -1,0 +1,41 @@
+"""Plain client factories shared by the Dagster resources, the workers and the dashboard.
+
+Each one fails with a message that names the server and how to start it, never a bare traceback.
+"""
+
+from __future__ import annotations
+
+from cassandra.cluster import Cluster, NoHostAvailable, Session
+from pymongo import MongoClient
+from pymongo.database import Database
+from pymongo.errors import PyMongoError
+
+from tweektrend_dagster.config import Settings
+from tweektrend_dagster.stack.errors import StackError
+
+START_HINT = "Start the local stack with `tweektrend stack up` (or see README for Docker)."
+
+
+def cassandra_session(settings: Settings, keyspace: str | None = "default") -> tuple[Session, Cluster]:
+    ks = settings.keyspace if keyspace == "default" else keyspace
+    cluster = Cluster(settings.cassandra_hosts, port=settings.cassandra_port, connect_timeout=5,
+                      protocol_version=5)
+    try:
+        session = cluster.connect(ks)
+    except NoHostAvailable as exc:
+        cluster.shutdown()
+        raise StackError(
+            f"Cassandra is not reachable at {','.join(settings.cassandra_hosts)}:"
+            f"{settings.cassandra_port}. {START_HINT}"
+        ) from exc
+    return session, cluster
+
+
+def mongo_database(settings: Settings) -> Database:
+    client: MongoClient = MongoClient(settings.mongo_uri, serverSelectionTimeoutMS=5000, tz_aware=True)
+    try:
+        client.admin.command("ping")
+    except PyMongoError as exc:
+        client.close()
+        raise StackError(f"MongoDB (FerretDB) is not reachable at {settings.mongo_uri}. {START_HINT}") from exc
+    return client[settings.mongo_db]

@@ -1,0 +1,73 @@
+"""Fetches the servers' artifacts once into the cache directory.
+
+Kafka and Cassandra come as jars from Maven Central (`mvn dependency:copy-dependencies` on the small
+poms under docker/maven/), FerretDB is built with Go from docker/ferretdb/. Each artifact lives in a
+folder named after a hash of its recipe, so editing a pom or the wrapper fetches afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from tweektrend_dagster.stack import tools
+from tweektrend_dagster.stack.errors import StackError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+RECIPES = REPO_ROOT / "docker"
+
+
+def _digest(*files: Path) -> str:
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def _run(cmd: list[str], cwd: Path, what: str, log: Path, env: dict | None = None) -> None:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        result = subprocess.run(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env)
+    if result.returncode != 0:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
+        raise StackError(f"{what} failed (exit {result.returncode}); last lines of {log}:\n{tail}")
+
+
+def maven_jars(component: str, cache: Path) -> Path:
+    """Directory holding every jar of `component` (kafka, cassandra or spark)."""
+    pom = RECIPES / "maven" / component / "pom.xml"
+    target = cache / "jars" / f"{component}-{_digest(pom)}"
+    if (target / ".complete").exists():
+        return target
+    staging = target.with_name(target.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    cmd = [tools.mvn(), "-B", "-q", "-f", str(pom), "dependency:copy-dependencies",
+           f"-DoutputDirectory={staging}"]
+    if component == "spark":
+        # pyspark brings Spark, Scala and slf4j; only the connector and its own libraries are added
+        cmd += ["-DincludeScope=runtime", "-DexcludeGroupIds=org.scala-lang,org.slf4j"]
+    _run(cmd, pom.parent, f"Fetching the {component} jars from Maven Central",
+         cache / "logs" / f"mvn-{component}.log")
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+    (target / ".complete").touch()
+    return target
+
+
+def ferretdb_binary(cache: Path) -> Path:
+    """Path of the FerretDB executable, built from the wrapper module on first use."""
+    src = RECIPES / "ferretdb"
+    target = cache / "ferretdb" / _digest(src / "go.mod", src / "go.sum", src / "main.go")
+    binary = target / "ferretdb"
+    if binary.exists():
+        return binary
+    target.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "CGO_ENABLED": "0"}
+    _run([tools.go(), "build", "-trimpath", "-o", str(binary.with_suffix(".partial")), "."], src,
+         "Building FerretDB with Go", cache / "logs" / "go-build-ferretdb.log", env=env)
+    binary.with_suffix(".partial").rename(binary)
+    return binary

@@ -1,0 +1,192 @@
+"""`tweektrend stack up|down|status`: the whole local stack under one data directory.
+
+Servers (Kafka, Cassandra, FerretDB) start first and in parallel; each must answer a real request
+before the stack counts as up. Then the project's own processes (apps) start: ingestion workers,
+the simulator, the mail catcher, `dagster dev` and Streamlit. A second `up` leaves running parts alone.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tweektrend_dagster.config import Settings
+from tweektrend_dagster.stack.errors import StackError
+from tweektrend_dagster.stack.process import ManagedProcess, port_in_use
+from tweektrend_dagster.stack.servers import Server, all_servers
+
+
+@dataclass
+class App:
+    """A process of the project itself, started after the servers are healthy."""
+
+    name: str
+    title: str
+    argv: list[str]
+    url: str | None = None  # polled for readiness when set
+    port: int | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    start_timeout: float = 120.0
+    files: dict[Path, Path] = field(default_factory=dict)  # copied (target: source) before start
+
+
+@dataclass
+class Status:
+    name: str
+    title: str
+    state: str  # up, down, starting, failed
+    pid: int | None
+    address: str
+    detail: str = ""
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return resp.status < 500
+    except Exception:
+        return False
+
+
+class Stack:
+    def __init__(self, settings: Settings | None = None, echo: Callable[[str], None] = print):
+        self.settings = settings or Settings.from_env()
+        self.servers: list[Server] = all_servers(self.settings)
+        self.echo = echo
+
+    # -- servers ---------------------------------------------------------------------------------
+    def _proc(self, name: str) -> ManagedProcess:
+        return ManagedProcess(name, self.settings.home)
+
+    def _check_ports_free(self, server: Server) -> None:
+        for purpose, port in server.ports().items():
+            if port_in_use(self.settings.host, port):
+                var = {"kafka": "KAFKA", "cassandra": "CASSANDRA", "ferretdb": "MONGO"}[server.name]
+                raise StackError(
+                    f"Cannot start {server.title}: port {port} ({purpose}) on {self.settings.host} "
+                    f"is already in use by another program.\nStop that program (see "
+                    f"`ss -ltnp 'sport = :{port}'`) or choose other ports with the "
+                    f"TWEEKTREND_{var}_* environment variables (see README)."
+                )
+
+    def up_servers(self) -> None:
+        self.settings.home.mkdir(parents=True, exist_ok=True)
+        started: list[Server] = []
+        for server in self.servers:
+            proc = self._proc(server.name)
+            if proc.running():
+                self.echo(f"  {server.title}: already running (pid {proc.pid()})")
+                continue
+            self._check_ports_free(server)
+            self.echo(f"  {server.title}: preparing (first run fetches artifacts; this can take minutes)")
+            cmd, cwd = server.command()
+            proc.start(cmd, cwd)
+            started.append(server)
+        for server in started:
+            self._wait_ready(server)
+
+    def _wait_ready(self, server: Server) -> None:
+        proc = self._proc(server.name)
+        deadline = time.monotonic() + server.start_timeout
+        while time.monotonic() < deadline:
+            if not proc.running():
+                raise StackError(
+                    f"{server.title} exited during start-up. Last lines of {proc.logfile}:\n"
+                    f"{proc.log_tail(25)}"
+                )
+            detail = server.probe()
+            if detail:
+                self.echo(f"  {server.title}: up at {server.address()} ({detail})")
+                return
+            time.sleep(1)
+        raise StackError(
+            f"{server.title} did not answer at {server.address()} within {server.start_timeout:.0f}s. "
+            f"Last lines of {proc.logfile}:\n{proc.log_tail(25)}"
+        )
+
+    # -- apps ------------------------------------------------------------------------------------
+    def apps(self) -> list[App]:
+        from tweektrend_dagster.stack.apps import local_apps
+
+        return local_apps(self.settings)
+
+    def up_apps(self) -> None:
+        for app in self.apps():
+            proc = self._proc(app.name)
+            if proc.running():
+                self.echo(f"  {app.title}: already running (pid {proc.pid()})")
+                continue
+            if app.port and port_in_use(self.settings.host, app.port):
+                raise StackError(f"Cannot start {app.title}: port {app.port} is already in use.")
+            for target, source in app.files.items():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(source.read_text())
+            proc.start(app.argv, self.settings.home / "apps", env=app.env)
+            if app.url:
+                self._wait_http(app, proc)
+            else:
+                time.sleep(0.5)
+                if not proc.running():
+                    raise StackError(f"{app.title} exited at once. Last lines of {proc.logfile}:\n"
+                                     f"{proc.log_tail(25)}")
+                self.echo(f"  {app.title}: running (pid {proc.pid()}, log {proc.logfile})")
+
+    def _wait_http(self, app: App, proc: ManagedProcess) -> None:
+        deadline = time.monotonic() + app.start_timeout
+        while time.monotonic() < deadline:
+            if not proc.running():
+                raise StackError(f"{app.title} exited during start-up. Last lines of "
+                                 f"{proc.logfile}:\n{proc.log_tail(25)}")
+            if _http_ok(app.url):
+                self.echo(f"  {app.title}: up at {app.url}")
+                return
+            time.sleep(1)
+        raise StackError(f"{app.title} did not answer at {app.url} within {app.start_timeout:.0f}s;"
+                         f" see {proc.logfile}")
+
+    # -- the commands ----------------------------------------------------------------------------
+    def up(self, servers_only: bool = False) -> None:
+        self.echo(f"TweekTrend local stack — data and logs under {self.settings.home}")
+        self.up_servers()
+        from tweektrend_dagster.ingest.bootstrap import bootstrap
+
+        for line in bootstrap(self.settings):
+            self.echo(f"  {line}")
+        if not servers_only:
+            self.up_apps()
+        self.echo("Stack is up. `tweektrend stack status` shows it; `tweektrend stack down` stops it.")
+
+    def down(self) -> None:
+        names = [a.name for a in reversed(self.apps())] + [s.name for s in reversed(self.servers)]
+        timeouts = {s.name: s.stop_timeout for s in self.servers}
+        for name in names:
+            if self._proc(name).stop(timeout=timeouts.get(name, 20.0)):
+                self.echo(f"  stopped {name}")
+        self.echo("Stack is down.")
+
+    def status(self) -> list[Status]:
+        rows = []
+        for server in self.servers:
+            proc = self._proc(server.name)
+            pid = proc.pid()
+            detail = server.probe() if pid else None
+            state = "up" if detail else ("starting" if pid else "down")
+            rows.append(Status(server.name, server.title, state, pid, server.address(), detail or ""))
+        for app in self.apps():
+            pid = self._proc(app.name).pid()
+            state = "down" if pid is None else ("up" if not app.url or _http_ok(app.url) else "starting")
+            rows.append(Status(app.name, app.title, state, pid, app.url or "-"))
+        return rows
+
+    def logs_dir(self) -> Path:
+        return self.settings.logs
+
+
+def python_bin() -> str:
+    """The interpreter of this environment, so apps run in the same venv as the launcher."""
+    return os.environ.get("TWEEKTREND_PYTHON", sys.executable)
