@@ -10,10 +10,15 @@ import typer
 
 from tweektrend_dagster.stack.errors import StackError
 
-app = typer.Typer(help="TweekTrend: keyword trends and a live feed for X/Twitter.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
-stack_app = typer.Typer(help="The local stack: Kafka, Cassandra, FerretDB and the project's processes.",
-                        no_args_is_help=True)
+app = typer.Typer(
+    help="TweekTrend: keyword trends and a live feed for X/Twitter.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+stack_app = typer.Typer(
+    help="The local stack: Kafka, Cassandra, FerretDB and the project's processes.",
+    no_args_is_help=True,
+)
 app.add_typer(stack_app, name="stack")
 
 
@@ -24,14 +29,16 @@ def _fail(message: str) -> None:
 
 @stack_app.command("up")
 def stack_up(
-    servers_only: bool = typer.Option(False, "--servers-only",
-                                      help="Start Kafka, Cassandra and FerretDB, nothing else."),
+    servers_only: bool = typer.Option(
+        False, "--servers-only", help="Start Kafka, Cassandra and FerretDB, nothing else."
+    ),
+    only: list[str] = typer.Option(None, "--only", help="Start only this server (repeatable)."),
 ) -> None:
     """Fetch what is missing and start everything; running parts are left alone."""
     from tweektrend_dagster.stack.launcher import Stack
 
     try:
-        stack = Stack()
+        stack = Stack(only=only or None)
         stack.up(servers_only=servers_only)
     except StackError as exc:
         _fail(f"tweektrend stack up: {exc}")
@@ -39,11 +46,16 @@ def stack_up(
 
 
 @stack_app.command("down")
-def stack_down() -> None:
+def stack_down(
+    only: list[str] = typer.Option(None, "--only", help="Stop only this server (repeatable)."),
+) -> None:
     """Stop every process of the local stack (data is kept)."""
     from tweektrend_dagster.stack.launcher import Stack
 
-    Stack().down()
+    try:
+        Stack(only=only or None).down()
+    except StackError as exc:
+        _fail(f"tweektrend stack down: {exc}")
 
 
 @stack_app.command("status")
@@ -62,8 +74,11 @@ def _print_status(stack) -> list:
     for r in rows:
         color = typer.colors.GREEN if r.state == "up" else typer.colors.YELLOW
         pid = f"pid {r.pid}" if r.pid else "-"
-        typer.echo(f"{r.name:<12}" + typer.style(f"{r.state:<9}", fg=color)
-                   + f"{r.address:<40} {pid:<12} {r.detail}")
+        typer.echo(
+            f"{r.name:<12}"
+            + typer.style(f"{r.state:<9}", fg=color)
+            + f"{r.address:<40} {pid:<12} {r.detail}"
+        )
     typer.echo(f"data and logs: {stack.settings.home}")
     return rows
 

@@ -12,7 +12,9 @@ def bootstrap(settings: Settings) -> Iterator[str]:
     from tweektrend_dagster.ingest.schema import create_schema
     from tweektrend_dagster.resources.clients import cassandra_session, mongo_database
 
-    yield from ensure_topics(settings) or [f"Kafka topics {settings.topic}, {settings.dlq_topic} ready"]
+    yield from ensure_topics(settings) or [
+        f"Kafka topics {settings.topic}, {settings.dlq_topic} ready"
+    ]
     session, cluster = cassandra_session(settings, keyspace=None)
     try:
         create_schema(session, settings)

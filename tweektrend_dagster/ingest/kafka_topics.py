@@ -14,7 +14,8 @@ def ensure_topics(settings: Settings, admin: AdminClient | None = None) -> list[
     wanted = {settings.topic: settings.topic_partitions, settings.dlq_topic: 1}
     created = [
         NewTopic(name, num_partitions=n, replication_factor=1)
-        for name, n in wanted.items() if name not in meta.topics
+        for name, n in wanted.items()
+        if name not in meta.topics
     ]
     done: list[str] = []
     if created:

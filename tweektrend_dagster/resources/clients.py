@@ -16,26 +16,34 @@ from tweektrend_dagster.stack.errors import StackError
 START_HINT = "Start the local stack with `tweektrend stack up` (or see README for Docker)."
 
 
-def cassandra_session(settings: Settings, keyspace: str | None = "default") -> tuple[Session, Cluster]:
-    ks = settings.keyspace if keyspace == "default" else keyspace
-    cluster = Cluster(settings.cassandra_hosts, port=settings.cassandra_port, connect_timeout=5,
-                      protocol_version=5)
+def connect_cassandra(hosts: list[str], port: int, keyspace: str | None) -> tuple[Session, Cluster]:
+    cluster = Cluster(hosts, port=port, connect_timeout=5, protocol_version=5)
     try:
-        session = cluster.connect(ks)
+        session = cluster.connect(keyspace)
     except NoHostAvailable as exc:
         cluster.shutdown()
         raise StackError(
-            f"Cassandra is not reachable at {','.join(settings.cassandra_hosts)}:"
-            f"{settings.cassandra_port}. {START_HINT}"
+            f"Cassandra is not reachable at {','.join(hosts)}:{port}. {START_HINT}"
         ) from exc
     return session, cluster
 
 
-def mongo_database(settings: Settings) -> Database:
-    client: MongoClient = MongoClient(settings.mongo_uri, serverSelectionTimeoutMS=5000, tz_aware=True)
+def cassandra_session(
+    settings: Settings, keyspace: str | None = "default"
+) -> tuple[Session, Cluster]:
+    ks = settings.keyspace if keyspace == "default" else keyspace
+    return connect_cassandra(settings.cassandra_hosts, settings.cassandra_port, ks)
+
+
+def connect_mongo(uri: str, database: str) -> Database:
+    client: MongoClient = MongoClient(uri, serverSelectionTimeoutMS=5000, tz_aware=True)
     try:
         client.admin.command("ping")
     except PyMongoError as exc:
         client.close()
-        raise StackError(f"MongoDB (FerretDB) is not reachable at {settings.mongo_uri}. {START_HINT}") from exc
-    return client[settings.mongo_db]
+        raise StackError(f"MongoDB (FerretDB) is not reachable at {uri}. {START_HINT}") from exc
+    return client[database]
+
+
+def mongo_database(settings: Settings) -> Database:
+    return connect_mongo(settings.mongo_uri, settings.mongo_db)

@@ -45,13 +45,24 @@ def maven_jars(component: str, cache: Path) -> Path:
         return target
     staging = target.with_name(target.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
-    cmd = [tools.mvn(), "-B", "-q", "-f", str(pom), "dependency:copy-dependencies",
-           f"-DoutputDirectory={staging}"]
+    cmd = [
+        tools.mvn(),
+        "-B",
+        "-q",
+        "-f",
+        str(pom),
+        "dependency:copy-dependencies",
+        f"-DoutputDirectory={staging}",
+    ]
     if component == "spark":
         # pyspark brings Spark, Scala and slf4j; only the connector and its own libraries are added
         cmd += ["-DincludeScope=runtime", "-DexcludeGroupIds=org.scala-lang,org.slf4j"]
-    _run(cmd, pom.parent, f"Fetching the {component} jars from Maven Central",
-         cache / "logs" / f"mvn-{component}.log")
+    _run(
+        cmd,
+        pom.parent,
+        f"Fetching the {component} jars from Maven Central",
+        cache / "logs" / f"mvn-{component}.log",
+    )
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
     (target / ".complete").touch()
@@ -67,7 +78,12 @@ def ferretdb_binary(cache: Path) -> Path:
         return binary
     target.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "CGO_ENABLED": "0"}
-    _run([tools.go(), "build", "-trimpath", "-o", str(binary.with_suffix(".partial")), "."], src,
-         "Building FerretDB with Go", cache / "logs" / "go-build-ferretdb.log", env=env)
+    _run(
+        [tools.go(), "build", "-trimpath", "-o", str(binary.with_suffix(".partial")), "."],
+        src,
+        "Building FerretDB with Go",
+        cache / "logs" / "go-build-ferretdb.log",
+        env=env,
+    )
     binary.with_suffix(".partial").rename(binary)
     return binary

@@ -2,7 +2,8 @@
 
 Servers (Kafka, Cassandra, FerretDB) start first and in parallel; each must answer a real request
 before the stack counts as up. Then the project's own processes (apps) start: ingestion workers,
-the simulator, the mail catcher, `dagster dev` and Streamlit. A second `up` leaves running parts alone.
+the simulator, the mail catcher, `dagster dev` and Streamlit.
+A second `up` leaves running parts alone.
 """
 
 from __future__ import annotations
@@ -54,9 +55,21 @@ def _http_ok(url: str) -> bool:
 
 
 class Stack:
-    def __init__(self, settings: Settings | None = None, echo: Callable[[str], None] = print):
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        echo: Callable[[str], None] = print,
+        only: list[str] | None = None,
+    ):
         self.settings = settings or Settings.from_env()
-        self.servers: list[Server] = all_servers(self.settings)
+        servers = all_servers(self.settings)
+        unknown = set(only or []) - {s.name for s in servers}
+        if unknown:
+            raise StackError(
+                f"Unknown server(s) {sorted(unknown)}; choose from kafka, cassandra, ferretdb."
+            )
+        self.servers: list[Server] = [s for s in servers if not only or s.name in only]
+        self.partial = bool(only)  # a partial stack runs no bootstrap and no apps
         self.echo = echo
 
     # -- servers ---------------------------------------------------------------------------------
@@ -83,7 +96,9 @@ class Stack:
                 self.echo(f"  {server.title}: already running (pid {proc.pid()})")
                 continue
             self._check_ports_free(server)
-            self.echo(f"  {server.title}: preparing (first run fetches artifacts; this can take minutes)")
+            self.echo(
+                f"  {server.title}: preparing (first run fetches artifacts; this can take minutes)"
+            )
             cmd, cwd = server.command()
             proc.start(cmd, cwd)
             started.append(server)
@@ -105,12 +120,15 @@ class Stack:
                 return
             time.sleep(1)
         raise StackError(
-            f"{server.title} did not answer at {server.address()} within {server.start_timeout:.0f}s. "
+            f"{server.title} did not answer at {server.address()} "
+            f"within {server.start_timeout:.0f}s. "
             f"Last lines of {proc.logfile}:\n{proc.log_tail(25)}"
         )
 
     # -- apps ------------------------------------------------------------------------------------
     def apps(self) -> list[App]:
+        if self.partial:
+            return []
         from tweektrend_dagster.stack.apps import local_apps
 
         return local_apps(self.settings)
@@ -132,34 +150,44 @@ class Stack:
             else:
                 time.sleep(0.5)
                 if not proc.running():
-                    raise StackError(f"{app.title} exited at once. Last lines of {proc.logfile}:\n"
-                                     f"{proc.log_tail(25)}")
+                    raise StackError(
+                        f"{app.title} exited at once. Last lines of {proc.logfile}:\n"
+                        f"{proc.log_tail(25)}"
+                    )
                 self.echo(f"  {app.title}: running (pid {proc.pid()}, log {proc.logfile})")
 
     def _wait_http(self, app: App, proc: ManagedProcess) -> None:
         deadline = time.monotonic() + app.start_timeout
         while time.monotonic() < deadline:
             if not proc.running():
-                raise StackError(f"{app.title} exited during start-up. Last lines of "
-                                 f"{proc.logfile}:\n{proc.log_tail(25)}")
+                raise StackError(
+                    f"{app.title} exited during start-up. Last lines of "
+                    f"{proc.logfile}:\n{proc.log_tail(25)}"
+                )
             if _http_ok(app.url):
                 self.echo(f"  {app.title}: up at {app.url}")
                 return
             time.sleep(1)
-        raise StackError(f"{app.title} did not answer at {app.url} within {app.start_timeout:.0f}s;"
-                         f" see {proc.logfile}")
+        raise StackError(
+            f"{app.title} did not answer at {app.url} within {app.start_timeout:.0f}s;"
+            f" see {proc.logfile}"
+        )
 
     # -- the commands ----------------------------------------------------------------------------
     def up(self, servers_only: bool = False) -> None:
         self.echo(f"TweekTrend local stack — data and logs under {self.settings.home}")
         self.up_servers()
+        if self.partial:
+            return
         from tweektrend_dagster.ingest.bootstrap import bootstrap
 
         for line in bootstrap(self.settings):
             self.echo(f"  {line}")
         if not servers_only:
             self.up_apps()
-        self.echo("Stack is up. `tweektrend stack status` shows it; `tweektrend stack down` stops it.")
+        self.echo(
+            "Stack is up. `tweektrend stack status` shows it; `tweektrend stack down` stops it."
+        )
 
     def down(self) -> None:
         names = [a.name for a in reversed(self.apps())] + [s.name for s in reversed(self.servers)]
@@ -176,10 +204,16 @@ class Stack:
             pid = proc.pid()
             detail = server.probe() if pid else None
             state = "up" if detail else ("starting" if pid else "down")
-            rows.append(Status(server.name, server.title, state, pid, server.address(), detail or ""))
+            rows.append(
+                Status(server.name, server.title, state, pid, server.address(), detail or "")
+            )
         for app in self.apps():
             pid = self._proc(app.name).pid()
-            state = "down" if pid is None else ("up" if not app.url or _http_ok(app.url) else "starting")
+            state = (
+                "down"
+                if pid is None
+                else ("up" if not app.url or _http_ok(app.url) else "starting")
+            )
             rows.append(Status(app.name, app.title, state, pid, app.url or "-"))
         return rows
 

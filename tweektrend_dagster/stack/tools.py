@@ -42,14 +42,17 @@ def java() -> str:
     found = "; found " + ", ".join(seen) if seen else "; no java was found"
     raise StackError(
         "Java 17 is required to run Kafka and Cassandra" + found + ".\n"
-        "Install it (Debian/Ubuntu: apt-get install openjdk-17-jdk-headless) or set JAVA_HOME to a JDK 17."
+        "Install it (Debian/Ubuntu: apt-get install openjdk-17-jdk-headless) "
+        "or set JAVA_HOME to a JDK 17."
     )
 
 
 def require(tool: str, install_hint: str) -> str:
     path = shutil.which(tool)
     if not path:
-        raise StackError(f"`{tool}` is not on PATH; it is needed to fetch the servers. {install_hint}")
+        raise StackError(
+            f"`{tool}` is not on PATH; it is needed to fetch the servers. {install_hint}"
+        )
     return path
 
 

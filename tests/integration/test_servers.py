@@ -1,0 +1,86 @@
+"""The three real servers answer real requests: produce/consume, CQL, Mongo insert/find."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from confluent_kafka import Consumer, Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+
+def test_kafka_produce_and_consume(stack_settings):
+    topic = "roundtrip-" + uuid.uuid4().hex[:8]
+    admin = AdminClient({"bootstrap.servers": stack_settings.kafka_bootstrap})
+    admin.create_topics([NewTopic(topic, num_partitions=2, replication_factor=1)])[topic].result()
+    producer = Producer(
+        {
+            "bootstrap.servers": stack_settings.kafka_bootstrap,
+            "enable.idempotence": True,
+            "acks": "all",
+        }
+    )
+    for i in range(10):
+        producer.produce(topic, key="코로나".encode(), value=f"tweet {i}".encode())
+    assert producer.flush(10) == 0
+
+    consumer = Consumer(
+        {
+            "bootstrap.servers": stack_settings.kafka_bootstrap,
+            "group.id": "g-" + topic,
+            "auto.offset.reset": "earliest",
+        }
+    )
+    consumer.subscribe([topic])
+    seen = []
+    for _ in range(60):
+        msg = consumer.poll(1.0)
+        if msg is not None and not msg.error():
+            seen.append((msg.key().decode(), msg.value().decode()))
+        if len(seen) == 10:
+            break
+    consumer.close()
+    assert sorted(v for _, v in seen) == sorted(f"tweet {i}" for i in range(10))
+    # one key → one partition, so the keyword's tweets stay in order
+    assert [v for _, v in seen] == [f"tweet {i}" for i in range(10)]
+    assert {k for k, _ in seen} == {"코로나"}
+
+
+def test_cassandra_write_and_read(cassandra):
+    created = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+    insert = cassandra.prepare(
+        "INSERT INTO tweets_by_keyword (keyword, day, hour, created_at, id, text, author_username)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    )
+    cassandra.execute(insert, ("bts", date(2026, 11, 25), 9, created, 1, "BTS 콘서트 🎤", "army"))
+    cassandra.execute(insert, ("bts", date(2026, 11, 25), 9, created, 1, "BTS 콘서트 🎤", "army"))
+    rows = list(
+        cassandra.execute(
+            "SELECT id, text, author_username FROM tweets_by_keyword"
+            " WHERE keyword='bts' AND day='2026-11-25' AND hour=9"
+        )
+    )
+    assert [(r.id, r.text, r.author_username) for r in rows] == [(1, "BTS 콘서트 🎤", "army")]
+    version = cassandra.execute("SELECT release_version FROM system.local").one().release_version
+    assert version.startswith("5.0")
+
+
+def test_mongo_insert_and_find(mongo_db):
+    mongo_db.trends.create_index([("keyword", 1), ("period", 1), ("start", -1)])
+    mongo_db.trends.insert_one(
+        {
+            "_id": "넷플릭스|day|2026-11-25",
+            "keyword": "넷플릭스",
+            "period": "day",
+            "start": "2026-11-25",
+            "mentions": 42,
+            "series": [{"t": "2026-11-25T00:00:00Z", "mentions": 42}],
+        }
+    )
+    mongo_db.trends.update_one(
+        {"_id": "넷플릭스|day|2026-11-25"}, {"$set": {"mentions": 43}}, upsert=True
+    )
+    doc = mongo_db.trends.find_one({"keyword": "넷플릭스", "period": "day"})
+    assert doc["mentions"] == 43
+    assert doc["series"][0]["mentions"] == 42
+    assert mongo_db.client.admin.command("ping")["ok"] == 1.0
