@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewPartitions, NewTopic
 
 from tweektrend_dagster.config import Settings
+from tweektrend_dagster.stack.errors import StackError
 
 
 def ensure_topics(settings: Settings, admin: AdminClient | None = None) -> list[str]:
     """Create missing topics and grow the tweet topic to the configured partition count."""
     admin = admin or AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
-    meta = admin.list_topics(timeout=10)
+    try:
+        meta = admin.list_topics(timeout=10)
+    except KafkaException as exc:
+        raise StackError(
+            f"Kafka is not reachable at {settings.kafka_bootstrap} ({exc.args[0]}). "
+            "Start the local stack with `tweektrend stack up`."
+        ) from exc
     wanted = {settings.topic: settings.topic_partitions, settings.dlq_topic: 1}
     created = [
         NewTopic(name, num_partitions=n, replication_factor=1)

@@ -1,0 +1,63 @@
+"""Tweet → Cassandra rows: the prepared statements and the values for each table (pure mapping)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from tweektrend_dagster.tweets import Tweet
+
+INSERT_RAW = (
+    "INSERT INTO raw_tweets_by_day (day, hour, id, created_at, tweet, keywords) VALUES (?,?,?,?,?,?)"
+)
+INSERT_BY_KEYWORD = (
+    "INSERT INTO tweets_by_keyword (keyword, day, hour, created_at, id, text, lang, author_id,"
+    " author_username, author_name, author_followers, author_location, relation, related_id,"
+    " hashtags, mentions, urls, source, place, country, retweets, likes, replies, quotes,"
+    " ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+# The write timestamp is the observation time, so the newest observation wins in any order.
+INSERT_ENGAGEMENT = (
+    "INSERT INTO tweet_engagement (id, retweets, likes, replies, quotes, observed_at)"
+    " VALUES (?,?,?,?,?,?) USING TIMESTAMP ?"
+)
+INSERT_DAY = "INSERT INTO ingested_days (scope, day, updated_at) VALUES ('all', ?, ?)"
+INSERT_PROGRESS = (
+    "INSERT INTO ingestion_progress (consumer_group, topic, partition, committed_offset,"
+    " watermark, updated_at) VALUES (?,?,?,?,?,?)"
+)
+
+
+def day_hour(tweet: Tweet) -> tuple[date, int]:
+    created = tweet.created_at.astimezone(UTC)
+    return created.date(), created.hour
+
+
+def raw_row(tweet: Tweet, value: bytes) -> tuple:
+    day, hour = day_hour(tweet)
+    return (day, hour, tweet.id, tweet.created_at, value.decode("utf-8"), set(tweet.keywords))
+
+
+def keyword_row(keyword: str, tweet: Tweet, now: datetime) -> tuple:
+    day, hour = day_hour(tweet)
+    a = tweet.author
+    return (
+        keyword, day, hour, tweet.created_at, tweet.id, tweet.text, tweet.lang, a.id, a.username,
+        a.name, a.followers, a.location, tweet.relation, tweet.related_id, tweet.hashtags,
+        tweet.mentions, tweet.urls, tweet.source, tweet.place, tweet.country, tweet.retweets,
+        tweet.likes, tweet.replies, tweet.quotes, now,
+    )
+
+
+def engagement_rows(tweet: Tweet) -> list[tuple]:
+    """The tweet's own metrics (not for retweets: they copy the original's) and the original's."""
+    rows = []
+    observed = tweet.created_at
+    micros = int(observed.timestamp() * 1_000_000)
+    if tweet.relation != "retweet":
+        rows.append((tweet.id, tweet.retweets, tweet.likes, tweet.replies, tweet.quotes,
+                     observed, micros))
+    original = tweet.original
+    if original is not None:
+        rows.append((original.id, original.retweets, original.likes, original.replies,
+                     original.quotes, observed, micros))
+    return rows

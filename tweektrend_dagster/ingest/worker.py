@@ -1,0 +1,237 @@
+"""Kafka → Cassandra: the ingestion workers of one consumer group.
+
+The loop is short and its guarantees are visible: poll a batch, write every row to Cassandra
+(unlogged batches per partition, many in flight), and only after Cassandra acknowledged commit
+the offsets. Rows are upserts keyed by tweet id, so anything re-consumed after a crash is
+written again identically: at-least-once delivery, exactly-once rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+
+from cassandra import ConsistencyLevel
+from cassandra.concurrent import execute_concurrent
+from cassandra.query import BatchStatement, BatchType
+from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+
+from tweektrend_dagster.config import Settings
+from tweektrend_dagster.ingest import rows as R
+from tweektrend_dagster.ingest.dlq import dead_letter_headers
+from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
+from tweektrend_dagster.resources.clients import cassandra_session
+from tweektrend_dagster.tweets import InvalidTweet, parse_payload
+
+log = logging.getLogger(__name__)
+
+ROWS_PER_BATCH = 50  # rows of one Cassandra partition sent together
+
+
+def consumer_config(settings: Settings, name: str) -> dict:
+    return {
+        "bootstrap.servers": settings.kafka_bootstrap,
+        "group.id": settings.consumer_group,
+        "client.id": name,
+        "enable.auto.commit": False,
+        "auto.offset.reset": "earliest",
+        "max.poll.interval.ms": 600_000,  # a Cassandra outage is waited out inside one batch
+        "fetch.min.bytes": 64 * 1024,
+        "fetch.wait.max.ms": 100,
+    }
+
+
+class IngestWorker:
+    def __init__(self, settings: Settings, name: str, keywords: KeywordWatch,
+                 batch_size: int = 5000, concurrency: int = 48):
+        self.settings = settings
+        self.name = name
+        self.keywords = keywords
+        self.batch_size = batch_size
+        self.concurrency = concurrency
+        self.stop_event = threading.Event()
+        self.consumer = Consumer(consumer_config(settings, name))
+        self.dlq = Producer({"bootstrap.servers": settings.kafka_bootstrap,
+                             "enable.idempotence": True, "acks": "all"})
+        self.session, self.cluster = cassandra_session(settings)
+        self.session.default_consistency_level = ConsistencyLevel.LOCAL_QUORUM
+        self.session.default_timeout = 30
+        prepare = self.session.prepare
+        self.stmt = {
+            "raw": prepare(R.INSERT_RAW),
+            "kw": prepare(R.INSERT_BY_KEYWORD),
+            "eng": prepare(R.INSERT_ENGAGEMENT),
+            "day": prepare(R.INSERT_DAY),
+            "progress": prepare(R.INSERT_PROGRESS),
+        }
+        self.tweets = 0
+        self.dead = 0
+
+    # -- one batch -------------------------------------------------------------------------------
+    def _statements(self, messages) -> tuple[list, dict, list]:
+        """Cassandra statements for a batch of messages, the offsets to commit, dead letters."""
+        now = datetime.now(UTC)
+        partitions: dict[tuple, list] = defaultdict(list)  # (table, partition key) -> rows
+        singles: list = []
+        days: set = set()
+        offsets: dict[tuple[str, int], tuple[int, datetime | None]] = {}
+        dead: list = []
+        for msg in messages:
+            topic, part, offset = msg.topic(), msg.partition(), msg.offset()
+            prev = offsets.get((topic, part), (offset, None))
+            offsets[(topic, part)] = (max(prev[0], offset), prev[1])
+            try:
+                tweet = parse_payload(msg.value())
+            except InvalidTweet as exc:
+                dead.append((msg.value(), dead_letter_headers(exc.reason, "worker", topic, part,
+                                                              offset)))
+                continue
+            key = msg.key().decode("utf-8", "replace") if msg.key() else None
+            if key is None and not tweet.keywords:
+                # a raw payload on the topic, or a tweet no keyword matched when it was produced
+                tweet.keywords = self.keywords.matcher().match(tweet)
+            value = tweet.to_json()
+            store_under = [key] if key else tweet.keywords
+            # the raw archive gets each tweet once: from the message of its first keyword
+            if key is None or not tweet.keywords or key == tweet.keywords[0] \
+                    or key not in tweet.keywords:
+                raw = R.raw_row(tweet, value)
+                partitions[("raw", raw[0], raw[1])].append(raw)
+            for keyword in store_under:
+                row = R.keyword_row(keyword, tweet, now)
+                partitions[("kw", keyword, row[1], row[2])].append(row)
+            singles.extend((self.stmt["eng"], r) for r in R.engagement_rows(tweet))
+            days.add(tweet.created_at.date())
+            wm = offsets[(topic, part)][1]
+            offsets[(topic, part)] = (offsets[(topic, part)][0],
+                                      tweet.created_at if wm is None else max(wm, tweet.created_at))
+            self.tweets += 1
+        statements = list(singles)
+        for (table, *_), rows in partitions.items():
+            stmt = self.stmt[table]
+            for i in range(0, len(rows), ROWS_PER_BATCH):
+                chunk = rows[i:i + ROWS_PER_BATCH]
+                if len(chunk) == 1:
+                    statements.append((stmt, chunk[0]))
+                    continue
+                batch = BatchStatement(batch_type=BatchType.UNLOGGED)
+                for row in chunk:
+                    batch.add(stmt, row)
+                statements.append((batch, None))
+        statements.extend((self.stmt["day"], (d, now)) for d in days)
+        return statements, offsets, dead
+
+    def _write(self, statements: list) -> bool:
+        """Write until Cassandra acknowledges every statement; False if asked to stop first."""
+        delay = 0.5
+        while True:
+            try:
+                results = execute_concurrent(self.session, statements,
+                                             concurrency=self.concurrency,
+                                             raise_on_first_error=False)
+                failed = [(s, r) for (ok, r), s in zip(results, statements, strict=True) if not ok]
+                if not failed:
+                    return True
+                statements = [s for s, _ in failed]
+                raise failed[0][1]
+            except Exception as exc:
+                if self.stop_event.is_set():
+                    return False
+                log.warning("%s: Cassandra write failed (%s); %d statements retried in %.1fs",
+                            self.name, type(exc).__name__, len(statements), delay)
+                # keep the consumer alive in the group while we wait (no messages are taken)
+                self.stop_event.wait(delay)
+                delay = min(delay * 2, 15.0)
+
+    def process(self, messages) -> bool:
+        statements, offsets, dead = self._statements(messages)
+        if not self._write(statements):
+            return False
+        for value, headers in dead:
+            self.dlq.produce(self.settings.dlq_topic, value=value, headers=headers)
+        if dead:
+            self.dead += len(dead)
+            if self.dlq.flush(60) > 0:
+                log.error("%s: dead letters not delivered; batch will be re-consumed", self.name)
+                return False
+        commit = [TopicPartition(t, p, o + 1) for (t, p), (o, _) in offsets.items()]
+        try:
+            self.consumer.commit(offsets=commit, asynchronous=False)
+        except Exception as exc:  # e.g. partitions moved in a rebalance: they will be re-consumed
+            log.warning("%s: commit failed (%s); the batch may be consumed again", self.name, exc)
+            return True
+        now = datetime.now(UTC)
+        progress = [(self.stmt["progress"], (self.settings.consumer_group, t, p, o + 1, wm, now))
+                    for (t, p), (o, wm) in offsets.items()]
+        execute_concurrent(self.session, progress, raise_on_first_error=False)
+        return True
+
+    # -- the loop --------------------------------------------------------------------------------
+    def run(self) -> None:
+        self.consumer.subscribe([self.settings.topic])
+        log.info("%s: consuming %s as group %s", self.name, self.settings.topic,
+                 self.settings.consumer_group)
+        last_report, last_count = time.monotonic(), 0
+        try:
+            while not self.stop_event.is_set():
+                messages = self.consumer.consume(num_messages=self.batch_size, timeout=0.5)
+                good = []
+                for msg in messages:
+                    err = msg.error()
+                    if err is None:
+                        good.append(msg)
+                    elif err.code() != KafkaError._PARTITION_EOF:
+                        log.warning("%s: Kafka: %s", self.name, err)
+                if good and not self.process(good):
+                    break
+                now = time.monotonic()
+                if now - last_report >= 5:
+                    rate = (self.tweets - last_count) / (now - last_report)
+                    log.info("%s: %d tweets written (%.0f/s), %d dead letters, lag %s", self.name,
+                             self.tweets, rate, self.dead, self.lag())
+                    last_report, last_count = now, self.tweets
+        finally:
+            self.close()
+
+    def lag(self) -> int | None:
+        """Messages of this worker's partitions not yet committed."""
+        try:
+            committed = self.consumer.committed(self.consumer.assignment(), timeout=2)
+            total = 0
+            for tp in committed:
+                low, high = self.consumer.get_watermark_offsets(tp, timeout=2)
+                total += high - (tp.offset if tp.offset >= 0 else low)
+            return total
+        except Exception:
+            return None
+
+    def stop(self, *_: object) -> None:
+        self.stop_event.set()
+
+    def close(self) -> None:
+        try:
+            self.consumer.close()  # leaves the group at once so partitions move without delay
+        finally:
+            self.dlq.flush(10)
+            self.cluster.shutdown()
+            log.info("%s: stopped after %d tweets", self.name, self.tweets)
+
+
+def run_worker(settings: Settings, name: str) -> None:
+    """Entry point of one worker process: runs until SIGTERM/SIGINT."""
+    from tweektrend_dagster.keywords import KeywordRegistry
+    from tweektrend_dagster.resources.clients import mongo_database
+
+    registry = None
+    try:
+        registry = KeywordRegistry(mongo_database(settings))
+    except Exception as exc:
+        log.warning("%s: keyword registry unavailable (%s); raw payloads stay unmatched", name, exc)
+    worker = IngestWorker(settings, name, KeywordWatch(registry))
+    signal.signal(signal.SIGTERM, worker.stop)
+    signal.signal(signal.SIGINT, worker.stop)
+    worker.run()
