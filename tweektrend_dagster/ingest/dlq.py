@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 
-def dead_letter_headers(reason: str, stage: str, topic: str | None = None,
-                        partition: int | None = None, offset: int | None = None) -> list:
+def dead_letter_headers(
+    reason: str,
+    stage: str,
+    topic: str | None = None,
+    partition: int | None = None,
+    offset: int | None = None,
+) -> list:
     headers = [("error", reason.encode("utf-8", "replace")[:1000]), ("stage", stage.encode())]
     if topic is not None:
-        headers += [("source_topic", topic.encode()), ("source_partition", str(partition).encode()),
-                    ("source_offset", str(offset).encode())]
+        headers += [
+            ("source_topic", topic.encode()),
+            ("source_partition", str(partition).encode()),
+            ("source_offset", str(offset).encode()),
+        ]
     return headers
 
 

@@ -14,8 +14,13 @@ log = logging.getLogger(__name__)
 class KeywordWatch:
     """`matcher()` returns the current matcher; a changed registry is picked up within `every` s."""
 
-    def __init__(self, registry: KeywordRegistry | None, every: float = 2.0,
-                 fixed: list[str] | None = None, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        registry: KeywordRegistry | None,
+        every: float = 2.0,
+        fixed: list[str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.registry = registry
         self.every = every
         self.fixed = list(fixed or [])
@@ -39,6 +44,7 @@ class KeywordWatch:
                     for callback in self.on_change:
                         callback(keywords)
             except Exception as exc:  # a registry outage must not stop the stream
-                log.warning("keyword registry unreachable, keeping %d keywords: %s",
-                            len(self._matcher), exc)
+                log.warning(
+                    "keyword registry unreachable, keeping %d keywords: %s", len(self._matcher), exc
+                )
         return self._matcher

@@ -34,8 +34,9 @@ def producer_config(settings: Settings) -> dict:
 
 
 class TweetProducer:
-    def __init__(self, settings: Settings, keywords: KeywordWatch,
-                 producer: Producer | None = None):
+    def __init__(
+        self, settings: Settings, keywords: KeywordWatch, producer: Producer | None = None
+    ):
         self.settings = settings
         self.keywords = keywords
         self.producer = producer or Producer(producer_config(settings))
@@ -49,12 +50,14 @@ class TweetProducer:
             self.failed_deliveries += 1
             log.error("delivery to %s failed: %s", msg.topic(), err)
 
-    def _produce(self, topic: str, value: bytes, key: bytes | None = None,
-                 headers: list | None = None) -> None:
+    def _produce(
+        self, topic: str, value: bytes, key: bytes | None = None, headers: list | None = None
+    ) -> None:
         while True:
             try:
-                self.producer.produce(topic, value=value, key=key, headers=headers,
-                                      on_delivery=self._delivered)
+                self.producer.produce(
+                    topic, value=value, key=key, headers=headers, on_delivery=self._delivered
+                )
                 return
             except BufferError:  # local queue full: let deliveries drain, then retry
                 self.producer.poll(0.1)
@@ -64,9 +67,11 @@ class TweetProducer:
         try:
             tweet = parse_payload(payload)
         except InvalidTweet as exc:
-            self._produce(self.settings.dlq_topic, payload if isinstance(payload, bytes)
-                          else str(payload).encode("utf-8", "replace"),
-                          headers=dead_letter_headers(exc.reason, "producer"))
+            self._produce(
+                self.settings.dlq_topic,
+                payload if isinstance(payload, bytes) else str(payload).encode("utf-8", "replace"),
+                headers=dead_letter_headers(exc.reason, "producer"),
+            )
             self.dead += 1
             return 0
         tweet.keywords = self.keywords.matcher().match(tweet)
@@ -83,8 +88,9 @@ class TweetProducer:
         self.messages += n
         return n
 
-    def run(self, payloads: Iterable[bytes], limit: int | None = None,
-            report_every: float = 5.0) -> None:
+    def run(
+        self, payloads: Iterable[bytes], limit: int | None = None, report_every: float = 5.0
+    ) -> None:
         started = last = time.monotonic()
         last_sent = 0
         for payload in payloads:
@@ -94,16 +100,28 @@ class TweetProducer:
             now = time.monotonic()
             if now - last >= report_every:
                 rate = (self.sent - last_sent) / (now - last)
-                log.info("produced %d tweets (%.0f/s), %d messages, %d dead letters",
-                         self.sent, rate, self.messages, self.dead)
+                log.info(
+                    "produced %d tweets (%.0f/s), %d messages, %d dead letters",
+                    self.sent,
+                    rate,
+                    self.messages,
+                    self.dead,
+                )
                 last, last_sent = now, self.sent
         self.flush()
         elapsed = time.monotonic() - started
-        log.info("done: %d tweets, %d messages, %d dead letters in %.1fs",
-                 self.sent, self.messages, self.dead, elapsed)
+        log.info(
+            "done: %d tweets, %d messages, %d dead letters in %.1fs",
+            self.sent,
+            self.messages,
+            self.dead,
+            elapsed,
+        )
 
     def flush(self, timeout: float = 120.0) -> None:
         remaining = self.producer.flush(timeout)
         if remaining:
-            raise KafkaException(f"{remaining} messages still undelivered after {timeout:.0f}s "
-                                 f"(is Kafka up at {self.settings.kafka_bootstrap}?)")
+            raise KafkaException(
+                f"{remaining} messages still undelivered after {timeout:.0f}s "
+                f"(is Kafka up at {self.settings.kafka_bootstrap}?)"
+            )

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 from tweektrend_dagster.tweets import Tweet
 
 INSERT_RAW = (
-    "INSERT INTO raw_tweets_by_day (day, hour, id, created_at, tweet, keywords) VALUES (?,?,?,?,?,?)"
+    "INSERT INTO raw_tweets_by_day (day, hour, id, created_at, tweet, keywords)"
+    " VALUES (?,?,?,?,?,?)"
 )
 INSERT_BY_KEYWORD = (
     "INSERT INTO tweets_by_keyword (keyword, day, hour, created_at, id, text, lang, author_id,"
@@ -41,10 +42,31 @@ def keyword_row(keyword: str, tweet: Tweet, now: datetime) -> tuple:
     day, hour = day_hour(tweet)
     a = tweet.author
     return (
-        keyword, day, hour, tweet.created_at, tweet.id, tweet.text, tweet.lang, a.id, a.username,
-        a.name, a.followers, a.location, tweet.relation, tweet.related_id, tweet.hashtags,
-        tweet.mentions, tweet.urls, tweet.source, tweet.place, tweet.country, tweet.retweets,
-        tweet.likes, tweet.replies, tweet.quotes, now,
+        keyword,
+        day,
+        hour,
+        tweet.created_at,
+        tweet.id,
+        tweet.text,
+        tweet.lang,
+        a.id,
+        a.username,
+        a.name,
+        a.followers,
+        a.location,
+        tweet.relation,
+        tweet.related_id,
+        tweet.hashtags,
+        tweet.mentions,
+        tweet.urls,
+        tweet.source,
+        tweet.place,
+        tweet.country,
+        tweet.retweets,
+        tweet.likes,
+        tweet.replies,
+        tweet.quotes,
+        now,
     )
 
 
@@ -54,10 +76,20 @@ def engagement_rows(tweet: Tweet) -> list[tuple]:
     observed = tweet.created_at
     micros = int(observed.timestamp() * 1_000_000)
     if tweet.relation != "retweet":
-        rows.append((tweet.id, tweet.retweets, tweet.likes, tweet.replies, tweet.quotes,
-                     observed, micros))
+        rows.append(
+            (tweet.id, tweet.retweets, tweet.likes, tweet.replies, tweet.quotes, observed, micros)
+        )
     original = tweet.original
     if original is not None:
-        rows.append((original.id, original.retweets, original.likes, original.replies,
-                     original.quotes, observed, micros))
+        rows.append(
+            (
+                original.id,
+                original.retweets,
+                original.likes,
+                original.replies,
+                original.quotes,
+                observed,
+                micros,
+            )
+        )
     return rows

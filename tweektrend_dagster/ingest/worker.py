@@ -15,7 +15,6 @@ import time
 from collections import defaultdict
 from datetime import UTC, datetime
 
-from cassandra import ConsistencyLevel
 from cassandra.concurrent import execute_concurrent
 from cassandra.query import BatchStatement, BatchType
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
@@ -46,8 +45,14 @@ def consumer_config(settings: Settings, name: str) -> dict:
 
 
 class IngestWorker:
-    def __init__(self, settings: Settings, name: str, keywords: KeywordWatch,
-                 batch_size: int = 5000, concurrency: int = 48):
+    def __init__(
+        self,
+        settings: Settings,
+        name: str,
+        keywords: KeywordWatch,
+        batch_size: int = 5000,
+        concurrency: int = 48,
+    ):
         self.settings = settings
         self.name = name
         self.keywords = keywords
@@ -55,11 +60,14 @@ class IngestWorker:
         self.concurrency = concurrency
         self.stop_event = threading.Event()
         self.consumer = Consumer(consumer_config(settings, name))
-        self.dlq = Producer({"bootstrap.servers": settings.kafka_bootstrap,
-                             "enable.idempotence": True, "acks": "all"})
+        self.dlq = Producer(
+            {
+                "bootstrap.servers": settings.kafka_bootstrap,
+                "enable.idempotence": True,
+                "acks": "all",
+            }
+        )
         self.session, self.cluster = cassandra_session(settings)
-        self.session.default_consistency_level = ConsistencyLevel.LOCAL_QUORUM
-        self.session.default_timeout = 30
         prepare = self.session.prepare
         self.stmt = {
             "raw": prepare(R.INSERT_RAW),
@@ -87,8 +95,9 @@ class IngestWorker:
             try:
                 tweet = parse_payload(msg.value())
             except InvalidTweet as exc:
-                dead.append((msg.value(), dead_letter_headers(exc.reason, "worker", topic, part,
-                                                              offset)))
+                dead.append(
+                    (msg.value(), dead_letter_headers(exc.reason, "worker", topic, part, offset))
+                )
                 continue
             key = msg.key().decode("utf-8", "replace") if msg.key() else None
             if key is None and not tweet.keywords:
@@ -97,8 +106,12 @@ class IngestWorker:
             value = tweet.to_json()
             store_under = [key] if key else tweet.keywords
             # the raw archive gets each tweet once: from the message of its first keyword
-            if key is None or not tweet.keywords or key == tweet.keywords[0] \
-                    or key not in tweet.keywords:
+            if (
+                key is None
+                or not tweet.keywords
+                or key == tweet.keywords[0]
+                or key not in tweet.keywords
+            ):
                 raw = R.raw_row(tweet, value)
                 partitions[("raw", raw[0], raw[1])].append(raw)
             for keyword in store_under:
@@ -107,14 +120,16 @@ class IngestWorker:
             singles.extend((self.stmt["eng"], r) for r in R.engagement_rows(tweet))
             days.add(tweet.created_at.date())
             wm = offsets[(topic, part)][1]
-            offsets[(topic, part)] = (offsets[(topic, part)][0],
-                                      tweet.created_at if wm is None else max(wm, tweet.created_at))
+            offsets[(topic, part)] = (
+                offsets[(topic, part)][0],
+                tweet.created_at if wm is None else max(wm, tweet.created_at),
+            )
             self.tweets += 1
         statements = list(singles)
         for (table, *_), rows in partitions.items():
             stmt = self.stmt[table]
             for i in range(0, len(rows), ROWS_PER_BATCH):
-                chunk = rows[i:i + ROWS_PER_BATCH]
+                chunk = rows[i : i + ROWS_PER_BATCH]
                 if len(chunk) == 1:
                     statements.append((stmt, chunk[0]))
                     continue
@@ -130,9 +145,12 @@ class IngestWorker:
         delay = 0.5
         while True:
             try:
-                results = execute_concurrent(self.session, statements,
-                                             concurrency=self.concurrency,
-                                             raise_on_first_error=False)
+                results = execute_concurrent(
+                    self.session,
+                    statements,
+                    concurrency=self.concurrency,
+                    raise_on_first_error=False,
+                )
                 failed = [(s, r) for (ok, r), s in zip(results, statements, strict=True) if not ok]
                 if not failed:
                     return True
@@ -141,8 +159,13 @@ class IngestWorker:
             except Exception as exc:
                 if self.stop_event.is_set():
                     return False
-                log.warning("%s: Cassandra write failed (%s); %d statements retried in %.1fs",
-                            self.name, type(exc).__name__, len(statements), delay)
+                log.warning(
+                    "%s: Cassandra write failed (%s); %d statements retried in %.1fs",
+                    self.name,
+                    type(exc).__name__,
+                    len(statements),
+                    delay,
+                )
                 # keep the consumer alive in the group while we wait (no messages are taken)
                 self.stop_event.wait(delay)
                 delay = min(delay * 2, 15.0)
@@ -165,16 +188,22 @@ class IngestWorker:
             log.warning("%s: commit failed (%s); the batch may be consumed again", self.name, exc)
             return True
         now = datetime.now(UTC)
-        progress = [(self.stmt["progress"], (self.settings.consumer_group, t, p, o + 1, wm, now))
-                    for (t, p), (o, wm) in offsets.items()]
+        progress = [
+            (self.stmt["progress"], (self.settings.consumer_group, t, p, o + 1, wm, now))
+            for (t, p), (o, wm) in offsets.items()
+        ]
         execute_concurrent(self.session, progress, raise_on_first_error=False)
         return True
 
     # -- the loop --------------------------------------------------------------------------------
     def run(self) -> None:
         self.consumer.subscribe([self.settings.topic])
-        log.info("%s: consuming %s as group %s", self.name, self.settings.topic,
-                 self.settings.consumer_group)
+        log.info(
+            "%s: consuming %s as group %s",
+            self.name,
+            self.settings.topic,
+            self.settings.consumer_group,
+        )
         last_report, last_count = time.monotonic(), 0
         try:
             while not self.stop_event.is_set():
@@ -191,8 +220,14 @@ class IngestWorker:
                 now = time.monotonic()
                 if now - last_report >= 5:
                     rate = (self.tweets - last_count) / (now - last_report)
-                    log.info("%s: %d tweets written (%.0f/s), %d dead letters, lag %s", self.name,
-                             self.tweets, rate, self.dead, self.lag())
+                    log.info(
+                        "%s: %d tweets written (%.0f/s), %d dead letters, lag %s",
+                        self.name,
+                        self.tweets,
+                        rate,
+                        self.dead,
+                        self.lag(),
+                    )
                     last_report, last_count = now, self.tweets
         finally:
             self.close()

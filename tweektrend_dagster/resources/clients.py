@@ -5,7 +5,15 @@ Each one fails with a message that names the server and how to start it, never a
 
 from __future__ import annotations
 
-from cassandra.cluster import Cluster, NoHostAvailable, Session
+from cassandra import ConsistencyLevel
+from cassandra.cluster import (
+    EXEC_PROFILE_DEFAULT,
+    Cluster,
+    ExecutionProfile,
+    NoHostAvailable,
+    Session,
+)
+from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
 from pymongo import MongoClient
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
@@ -17,7 +25,18 @@ START_HINT = "Start the local stack with `tweektrend stack up` (or see README fo
 
 
 def connect_cassandra(hosts: list[str], port: int, keyspace: str | None) -> tuple[Session, Cluster]:
-    cluster = Cluster(hosts, port=port, connect_timeout=5, protocol_version=5)
+    profile = ExecutionProfile(
+        load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy()),
+        consistency_level=ConsistencyLevel.LOCAL_QUORUM,
+        request_timeout=30,
+    )
+    cluster = Cluster(
+        hosts,
+        port=port,
+        connect_timeout=5,
+        protocol_version=5,
+        execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+    )
     try:
         session = cluster.connect(keyspace)
     except NoHostAvailable as exc:

@@ -10,7 +10,7 @@ What makes it realistic (each is a knob of `Simulator`):
   every reference makes a post likelier to be referenced again), with the referenced post embedded
   in `includes.tweets` and its public metrics growing with every reference.
 - Users with Zipf-like activity, log-normal follower counts, profile locations, a device each
-  ("Twitter for iPhone", ...), and a place (Seoul, Busan, New York, ...) on ~8 % of posts.
+  ("Twitter for iPhone", ...), and a place (Seoul, Busan, New York, ...) on ~8 % of non-retweets.
 
 Same seed, same keywords -> the same posts in the same order. Timestamps follow the simulated clock
 when `start` is given, else the real clock (so content stays deterministic, times are "now").
@@ -33,6 +33,7 @@ from bisect import bisect
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
+from typing import Any
 
 import orjson
 
@@ -59,7 +60,7 @@ class Zipf:
         self.cum = list(accumulate(1.0 / (r + 1) ** s for r in range(len(self.items))))
         self.total = self.cum[-1]
 
-    def pick(self, u: float):  # noqa: ANN201 - returns an item of whatever type was given
+    def pick(self, u: float) -> Any:
         return self.items[bisect(self.cum, u * self.total)]
 
 
@@ -110,7 +111,7 @@ class _Topic:
         self.pred_ko = Zipf(spec["predicates_ko"], 0.8)
         self.pred_en = Zipf(spec["predicates_en"], 0.8)
         self.hashtags = _tags_by_lang(spec["hashtags"])
-        self.urls: list[tuple[str, str, str]] = []
+        self.urls: Zipf | None = None  # t.co links to the topic's news sites, set by Simulator
         self.popularity = popularity
         self.emoji = "💜" if key == "bts" else ""
 
@@ -329,6 +330,7 @@ class Simulator:
         self._sleep = sleep or self._stop.wait
         self._times: Iterator[float] | None = None  # set by generate(): exact timeline
         self.sent = 0
+        self.intensity: Intensity | None = None  # the live schedule, once payloads() runs
 
         rng = self._rng = random.Random(seed)
         self.topics = _topics_for(self.keywords, rng)
@@ -425,12 +427,12 @@ class Simulator:
 
     def _build_places(self, rng: random.Random) -> None:
         self._places: dict[str, list[tuple[str, orjson.Fragment]]] = {"ko": [], "en": []}
-        for name, full, country, cc, bbox, lang in V.PLACES:
+        for name, full, cc, bbox, lang in V.PLACES:
             pid = hashlib.sha1(full.encode()).hexdigest()[:16]
             obj = {
                 "full_name": full,
                 "id": pid,
-                "country": country,
+                "country": V.COUNTRIES[cc],
                 "country_code": cc,
                 "name": name,
                 "place_type": "city",
@@ -472,7 +474,7 @@ class Simulator:
         for topic in self.topics:
             spec = V.TOPICS.get(topic.key)
             domains = spec["domains"] if spec else ("www.reuters.com", "www.yna.co.kr")
-            topic.urls = Zipf(make(domains, 120), 0.7)  # type: ignore[assignment]
+            topic.urls = Zipf(make(domains, 120), 0.7)
         self._tco = tco
 
     # ---- text ----------------------------------------------------------------------------------

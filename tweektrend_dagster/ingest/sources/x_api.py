@@ -413,9 +413,25 @@ class XFilteredStream(XStream):
         self.rules_client = make_client(self._token, api_base=self._api_base)
 
     def update_keywords(self, keywords: Iterable[str]) -> tuple[list[str], list[str]]:
-        """Sync the rules to `keywords` now; returns (added, deleted) tags."""
+        """Sync the rules to `keywords` now; returns (added, deleted) tags.
+
+        Raises XApiError for a refused token or access level and for an unreachable API.
+        """
         wanted = [" ".join(k.split()) for k in keywords]
-        result = sync_rules(self.rules_client, wanted)
+        try:
+            result = sync_rules(self.rules_client, wanted)
+        except tweepy.Unauthorized as exc:
+            raise XApiError(
+                f"X API answered 401 to the rules request: check {BEARER_TOKEN_ENV}"
+            ) from exc
+        except tweepy.Forbidden as exc:
+            raise XApiError(
+                "X API answered 403 to the rules request: your X API access level may not "
+                f"include the filtered stream ({exc})"
+            ) from exc
+        except requests.ConnectionError as exc:
+            base = self._api_base or os.environ.get(API_BASE_ENV) or X_API_HOST
+            raise XApiError(f"cannot reach the X API at {base}: {exc}") from exc
         self._synced = frozenset(k for k in wanted if k)
         return result
 
@@ -435,7 +451,7 @@ class XFilteredStream(XStream):
             keywords = [" ".join(k.split()) for k in self._provider()]
             if frozenset(k for k in keywords if k) != self._synced:
                 self.update_keywords(keywords)
-        except (tweepy.TweepyException, requests.RequestException) as exc:
+        except (tweepy.TweepyException, requests.RequestException, XApiError) as exc:
             log.warning(
                 "stream rule sync failed, retrying in %.0f s: %s", self._rules_interval, exc
             )

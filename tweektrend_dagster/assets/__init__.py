@@ -1,0 +1,1 @@
+"""Dagster software-defined assets: the raw stream (external) and the trend tables."""

@@ -1,0 +1,34 @@
+"""The Cassandra tables the ingestion workers fill: external assets, observed by the sensor.
+
+They are not materialised by Dagster (the workers write them continuously); declaring them puts
+the stream at the root of the lineage graph, and the ingestion sensor reports their progress.
+"""
+
+import dagster as dg
+
+raw_tweets = dg.AssetSpec(
+    key="raw_tweets",
+    description=(
+        "Every tweet once, by UTC day and hour (Cassandra raw_tweets_by_day), written by the "
+        "ingestion workers from the Kafka topic; the archive that keyword backfills read."
+    ),
+    group_name="ingestion",
+    kinds={"cassandra", "kafka"},
+    owners=["team:data-platform"],
+    metadata={"table": "raw_tweets_by_day", "written_by": "tweektrend ingest"},
+)
+
+tweets_by_keyword = dg.AssetSpec(
+    key="tweets_by_keyword",
+    description=(
+        "One row per (keyword, tweet), newest first per keyword, day and hour (Cassandra "
+        "tweets_by_keyword): the live feed reads it and the daily trend assets aggregate it."
+    ),
+    group_name="ingestion",
+    kinds={"cassandra"},
+    owners=["team:data-platform"],
+    deps=[raw_tweets],
+    metadata={"table": "tweets_by_keyword", "written_by": "tweektrend ingest"},
+)
+
+RAW_ASSETS = [raw_tweets, tweets_by_keyword]

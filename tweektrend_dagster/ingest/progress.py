@@ -1,0 +1,74 @@
+"""Reading ingestion progress for the sensor: committed offsets, lag, rate and changed days."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from cassandra.cluster import Session
+from confluent_kafka import Consumer, TopicPartition
+
+
+@dataclass
+class Progress:
+    committed: dict[int, int]  # partition -> committed offset
+    end: dict[int, int]  # partition -> log end offset
+    watermark: datetime | None  # newest tweet time written
+
+    @property
+    def lag(self) -> int:
+        return sum(max(0, self.end.get(p, 0) - self.committed.get(p, 0)) for p in self.end)
+
+    @property
+    def total_committed(self) -> int:
+        return sum(self.committed.values())
+
+
+def read_progress(session: Session, bootstrap: str, topic: str, group: str) -> Progress:
+    rows = session.execute(
+        "SELECT partition, committed_offset, watermark FROM ingestion_progress"
+        " WHERE consumer_group=%s AND topic=%s",
+        (group, topic),
+    )
+    committed, watermarks = {}, []
+    for r in rows:
+        committed[r.partition] = r.committed_offset
+        if r.watermark is not None:
+            watermarks.append(r.watermark.replace(tzinfo=UTC))
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group + "-observer"})
+    try:
+        meta = consumer.list_topics(topic, timeout=10).topics[topic]
+        end = {
+            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=5)[1]
+            for p in meta.partitions
+        }
+    finally:
+        consumer.close()
+    return Progress(committed, end, max(watermarks) if watermarks else None)
+
+
+def changed_days(session: Session, since: datetime) -> dict[date, datetime]:
+    """Days that received tweets after `since`, with when they last did."""
+    rows = session.execute("SELECT day, updated_at FROM ingested_days WHERE scope='all'")
+    out = {}
+    for r in rows:
+        updated = r.updated_at.replace(tzinfo=UTC)
+        if updated > since:
+            out[r.day.date() if hasattr(r.day, "date") else r.day] = updated
+    return out
+
+
+def days_to_refresh(
+    changed: dict[date, datetime], last_requested: dict[str, str], now: datetime, refresh: timedelta
+) -> list[date]:
+    """Changed days whose partition is due: never requested, or requested over `refresh` ago.
+
+    A closed day that receives late tweets is recomputed once per refresh interval too, so a
+    burst of late data costs one run, not one run per tick.
+    """
+    due = []
+    for day in sorted(changed):
+        previous = last_requested.get(day.isoformat())
+        if previous is None or now - datetime.fromisoformat(previous) >= refresh:
+            due.append(day)
+    return due

@@ -1,0 +1,105 @@
+"""The ingestion sensor: watches the stream's progress and requests trend runs for changed days.
+
+The workers run continuously outside Dagster. Every tick (well under Dagster's 60 s limit) this
+sensor reads committed offsets and touched days from Cassandra and log-end offsets from Kafka,
+reports watermark, lag and throughput as an observation of `raw_tweets`, and requests a run of
+the daily trend partition of each day that received tweets since its cursor.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime, timedelta
+
+import dagster as dg
+
+from tweektrend_dagster.ingest.progress import changed_days, days_to_refresh, read_progress
+from tweektrend_dagster.resources import CassandraResource, KafkaResource
+
+REFRESH = timedelta(minutes=float(os.environ.get("TWEEKTREND_REFRESH_MINUTES", "5")))
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _load_cursor(raw: str | None) -> dict:
+    cursor = json.loads(raw) if raw else {}
+    cursor.setdefault("since", EPOCH.isoformat())
+    cursor.setdefault("requested", {})
+    return cursor
+
+
+def build_ingestion_sensor(
+    job: dg.UnresolvedAssetJobDefinition | dg.JobDefinition, refresh: timedelta = REFRESH
+) -> dg.SensorDefinition:
+    @dg.sensor(
+        name="ingestion_sensor",
+        job=job,
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Reports ingestion progress (watermark, lag, rate) and requests daily trend "
+        "runs for the days that received tweets.",
+    )
+    def ingestion_sensor(
+        context: dg.SensorEvaluationContext, cassandra: CassandraResource, kafka: KafkaResource
+    ) -> dg.SensorResult:
+        cursor = _load_cursor(context.cursor)
+        now = datetime.now(UTC)
+        with cassandra.session() as session:
+            progress = read_progress(
+                session, kafka.bootstrap_servers, kafka.topic, kafka.consumer_group
+            )
+            changed = changed_days(session, datetime.fromisoformat(cursor["since"]))
+
+        rate = None
+        if "committed" in cursor and "at" in cursor:
+            seconds = (now - datetime.fromisoformat(cursor["at"])).total_seconds()
+            if seconds > 0:
+                rate = round((progress.total_committed - cursor["committed"]) / seconds, 1)
+        observation = dg.AssetObservation(
+            asset_key="raw_tweets",
+            metadata={
+                "committed_messages": progress.total_committed,
+                "lag_messages": progress.lag,
+                "messages_per_second": rate if rate is not None else 0.0,
+                "watermark": progress.watermark.isoformat() if progress.watermark else "none",
+                "partitions": len(progress.end),
+            },
+        )
+
+        due = days_to_refresh(changed, cursor["requested"], now, refresh)
+        runs = [
+            dg.RunRequest(
+                partition_key=day.isoformat(),
+                run_key=f"{day.isoformat()}@{now.isoformat(timespec='seconds')}",
+                tags={"trigger": "ingestion_sensor"},
+            )
+            for day in due
+        ]
+        requested = {**cursor["requested"], **{d.isoformat(): now.isoformat() for d in due}}
+        # forget days not refreshed for a week so the cursor stays small
+        requested = {
+            d: t
+            for d, t in requested.items()
+            if now - datetime.fromisoformat(t) < timedelta(days=7)
+        }
+        # changed days not yet due stay "changed": `since` only moves past what was requested
+        pending = [t for d, t in changed.items() if d not in due]
+        since = (
+            min(pending) - timedelta(microseconds=1)
+            if pending
+            else max([*changed.values(), datetime.fromisoformat(cursor["since"])])
+        )
+        new_cursor = {
+            "since": since.isoformat(),
+            "requested": requested,
+            "committed": progress.total_committed,
+            "at": now.isoformat(),
+        }
+        context.log.info(
+            f"lag {progress.lag}, rate {rate}/s, days requested: {[d.isoformat() for d in due]}"
+        )
+        return dg.SensorResult(
+            run_requests=runs, asset_events=[observation], cursor=json.dumps(new_cursor)
+        )
+
+    return ingestion_sensor
