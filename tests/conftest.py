@@ -87,7 +87,10 @@ def keyspace_settings(stack_settings):
     settings = replace(stack_settings, keyspace="ks_" + uuid.uuid4().hex[:10])
     session, cluster = cassandra_session(settings, keyspace=None)
     create_schema(session, settings)
+    cluster.shutdown()
     yield settings
+    # a fresh connection: a test may have restarted Cassandra in between
+    session, cluster = cassandra_session(settings, keyspace=None)
     session.execute(f"DROP KEYSPACE IF EXISTS {settings.keyspace}", timeout=60)
     cluster.shutdown()
 

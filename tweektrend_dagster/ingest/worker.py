@@ -12,10 +12,9 @@ import logging
 import signal
 import threading
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from datetime import UTC, datetime
 
-from cassandra.concurrent import execute_concurrent
 from cassandra.query import BatchStatement, BatchType
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 
@@ -140,35 +139,54 @@ class IngestWorker:
         statements.extend((self.stmt["day"], (d, now)) for d in days)
         return statements, offsets, dead
 
+    def _execute(self, statements: list) -> list[tuple]:
+        """Run statements with up to `concurrency` in flight; returns (statement, error) pairs.
+
+        Hand-rolled instead of cassandra.concurrent: with the node down, the driver's helper
+        recurses through its error callbacks and fails with RecursionError.
+        """
+        errors: list[tuple] = []
+        window: deque = deque()
+
+        def settle(item: tuple) -> None:
+            statement, future = item
+            try:
+                future.result()
+            except Exception as exc:
+                errors.append((statement, exc))
+
+        for statement in statements:
+            if len(window) >= self.concurrency:
+                settle(window.popleft())
+            try:
+                window.append((statement, self.session.execute_async(*statement)))
+            except Exception as exc:
+                errors.append((statement, exc))
+        while window:
+            settle(window.popleft())
+        return errors
+
     def _write(self, statements: list) -> bool:
         """Write until Cassandra acknowledges every statement; False if asked to stop first."""
         delay = 0.5
         while True:
-            try:
-                results = execute_concurrent(
-                    self.session,
-                    statements,
-                    concurrency=self.concurrency,
-                    raise_on_first_error=False,
-                )
-                failed = [(s, r) for (ok, r), s in zip(results, statements, strict=True) if not ok]
-                if not failed:
-                    return True
-                statements = [s for s, _ in failed]
-                raise failed[0][1]
-            except Exception as exc:
-                if self.stop_event.is_set():
-                    return False
-                log.warning(
-                    "%s: Cassandra write failed (%s); %d statements retried in %.1fs",
-                    self.name,
-                    type(exc).__name__,
-                    len(statements),
-                    delay,
-                )
-                # keep the consumer alive in the group while we wait (no messages are taken)
-                self.stop_event.wait(delay)
-                delay = min(delay * 2, 15.0)
+            errors = self._execute(statements)
+            if not errors:
+                return True
+            if self.stop_event.is_set():
+                return False
+            statements = [s for s, _ in errors]
+            first = errors[0][1]
+            log.warning(
+                "%s: Cassandra write failed (%s: %s); %d statements retried in %.1fs",
+                self.name,
+                type(first).__name__,
+                str(first)[:200],
+                len(statements),
+                delay,
+            )
+            self.stop_event.wait(delay)
+            delay = min(delay * 2, 15.0)
 
     def process(self, messages) -> bool:
         statements, offsets, dead = self._statements(messages)
@@ -192,7 +210,7 @@ class IngestWorker:
             (self.stmt["progress"], (self.settings.consumer_group, t, p, o + 1, wm, now))
             for (t, p), (o, wm) in offsets.items()
         ]
-        execute_concurrent(self.session, progress, raise_on_first_error=False)
+        self._execute(progress)  # informational: a failure here loses nothing
         return True
 
     # -- the loop --------------------------------------------------------------------------------

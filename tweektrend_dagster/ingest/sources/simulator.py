@@ -668,7 +668,7 @@ class Simulator:
         m["bookmark_count"] += 1 if rnd() < 0.1 else 0
         m["impression_count"] += 30 + int(rnd() * 400)
 
-    def _make(self, t: float, ts: float) -> bytes:
+    def _make(self, ts: float) -> bytes:
         rnd = self._rng.random
         i = bisect(self._topic_cum, rnd() * self._topic_cum[-1])
         topic_idx = min(i, len(self._topic_cum) - 1)
@@ -834,7 +834,7 @@ class Simulator:
                 elif now - target > 5.0:
                     wall0 += now - target  # too far behind: stop trying to catch up
             ts = self._clock() if real_time else t
-            yield self._make(t, ts)
+            yield self._make(ts)
             self.sent += 1
             if times is None:
                 t += expo(lam)
