@@ -1,0 +1,29 @@
+"""The one Definitions object: assets, resources, sensors, schedules and asset checks."""
+
+import dagster as dg
+
+from tweektrend_dagster.assets.raw import RAW_ASSETS
+from tweektrend_dagster.assets.trends import (
+    TREND_ASSETS,
+    TREND_JOBS,
+    daily_trends_job,
+)
+from tweektrend_dagster.checks import TREND_CHECKS
+from tweektrend_dagster.resources import CassandraResource, KafkaResource, MongoResource
+from tweektrend_dagster.resources.spark import SparkResource
+from tweektrend_dagster.schedules import TREND_SCHEDULES
+from tweektrend_dagster.sensors import build_ingestion_sensor
+
+defs = dg.Definitions(
+    assets=[*RAW_ASSETS, *TREND_ASSETS],
+    asset_checks=TREND_CHECKS,
+    jobs=TREND_JOBS,
+    schedules=TREND_SCHEDULES,
+    sensors=[build_ingestion_sensor(daily_trends_job)],
+    resources={
+        "kafka": KafkaResource(),
+        "cassandra": CassandraResource(),
+        "mongo": MongoResource(),
+        "spark": SparkResource(),
+    },
+)
