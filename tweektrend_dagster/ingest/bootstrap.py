@@ -7,6 +7,32 @@ from collections.abc import Iterator
 from tweektrend_dagster.config import Settings
 
 
+DEMO_USER = "demo"
+
+
+def seed_demo_keywords(settings: Settings) -> str:
+    """Follow a few keywords as the demo user, so a fresh local run has trends to show.
+
+    TWEEKTREND_DEMO_KEYWORDS (comma-separated; empty to disable) chooses them.
+    """
+    import os
+
+    from tweektrend_dagster.keywords.registry import KeywordRegistry
+    from tweektrend_dagster.resources.clients import mongo_database
+
+    raw = os.environ.get("TWEEKTREND_DEMO_KEYWORDS", "코로나,BTS,넷플릭스,covid")
+    keywords = [k for k in (part.strip() for part in raw.split(",")) if k]
+    if not keywords:
+        return "no demo keywords (TWEEKTREND_DEMO_KEYWORDS is empty)"
+    db = mongo_database(settings)
+    try:
+        registry = KeywordRegistry(db)
+        added = [registry.add(DEMO_USER, k) for k in keywords]
+    finally:
+        db.client.close()
+    return f"demo keywords followed: {', '.join(added)}"
+
+
 def bootstrap(settings: Settings) -> Iterator[str]:
     from tweektrend_dagster.ingest.kafka_topics import ensure_topics
     from tweektrend_dagster.ingest.schema import create_schema

@@ -84,6 +84,7 @@ def local_apps(settings: Settings) -> list[App]:
                 "false",
             ],
             url=f"http://{host}:{settings.streamlit_port}/_stcore/health",
+            address=f"http://{host}:{settings.streamlit_port}",
             port=settings.streamlit_port,
             start_timeout=120,
         ),

@@ -30,6 +30,7 @@ class App:
     title: str
     argv: list[str]
     url: str | None = None  # polled for readiness when set
+    address: str = "-"  # what the user opens or connects to
     port: int | None = None
     env: dict[str, str] = field(default_factory=dict)
     start_timeout: float = 120.0
@@ -154,7 +155,8 @@ class Stack:
                         f"{app.title} exited at once. Last lines of {proc.logfile}:\n"
                         f"{proc.log_tail(25)}"
                     )
-                self.echo(f"  {app.title}: running (pid {proc.pid()}, log {proc.logfile})")
+                where = "" if app.address == "-" else f"at {app.address}, "
+                self.echo(f"  {app.title}: running ({where}log {proc.logfile})")
 
     def _wait_http(self, app: App, proc: ManagedProcess) -> None:
         deadline = time.monotonic() + app.start_timeout
@@ -165,7 +167,7 @@ class Stack:
                     f"{proc.logfile}:\n{proc.log_tail(25)}"
                 )
             if _http_ok(app.url):
-                self.echo(f"  {app.title}: up at {app.url}")
+                self.echo(f"  {app.title}: up at {app.address}")
                 return
             time.sleep(1)
         raise StackError(
@@ -184,6 +186,9 @@ class Stack:
         for line in bootstrap(self.settings):
             self.echo(f"  {line}")
         if not servers_only:
+            from tweektrend_dagster.ingest.bootstrap import seed_demo_keywords
+
+            self.echo(f"  {seed_demo_keywords(self.settings)}")
             self.up_apps()
         self.echo(
             "Stack is up. `tweektrend stack status` shows it; `tweektrend stack down` stops it."
@@ -214,7 +219,7 @@ class Stack:
                 if pid is None
                 else ("up" if not app.url or _http_ok(app.url) else "starting")
             )
-            rows.append(Status(app.name, app.title, state, pid, app.url or "-"))
+            rows.append(Status(app.name, app.title, state, pid, app.address))
         return rows
 
     def logs_dir(self) -> Path:
