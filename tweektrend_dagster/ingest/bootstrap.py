@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from tweektrend_dagster.config import Settings
 
-
 DEMO_USER = "demo"
 
 
