@@ -27,6 +27,7 @@ def local_apps(settings: Settings) -> list[App]:
             "Mail catcher (SMTP)",
             [py, "-m", "tweektrend_dagster.cli", "mailcatcher"],
             port=settings.smtp_port,
+            address=f"smtp://{host}:{settings.smtp_port}",
         ),
         App(
             "ingest",
@@ -61,6 +62,7 @@ def local_apps(settings: Settings) -> list[App]:
                 str(settings.dagster_port),
             ],
             url=f"http://{host}:{settings.dagster_port}/server_info",
+            address=f"http://{host}:{settings.dagster_port}",
             port=settings.dagster_port,
             env={"DAGSTER_HOME": str(dagster_home)},
             start_timeout=240,
