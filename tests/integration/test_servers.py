@@ -84,3 +84,52 @@ def test_mongo_insert_and_find(mongo_db):
     assert doc["mentions"] == 43
     assert doc["series"][0]["mentions"] == 42
     assert mongo_db.client.admin.command("ping")["ok"] == 1.0
+
+
+def test_spark_round_trip_through_the_cassandra_connector(keyspace_settings, cassandra):
+    from pyspark.sql import functions as F
+
+    from tweektrend_dagster.resources.spark import create_session, spark_config
+
+    ks = keyspace_settings.keyspace
+    insert = cassandra.prepare(
+        f"INSERT INTO {ks}.tweets_by_keyword (keyword, day, hour, created_at, id, author_id)"
+        " VALUES (?, ?, ?, ?, ?, ?)"
+    )
+    day = date(2026, 11, 24)
+    for i in range(30):
+        created = datetime(2026, 11, 24, i % 3, i, tzinfo=UTC)
+        cassandra.execute(insert, ("넷플릭스", day, i % 3, created, 1000 + i, f"u{i % 7}"))
+
+    # created before Spark starts: the connector caches the schema it first sees
+    cassandra.execute(
+        f"CREATE TABLE IF NOT EXISTS {ks}.hourly_counts "
+        "(day date, hour tinyint, n bigint, PRIMARY KEY (day, hour))"
+    )
+    spark = create_session(spark_config(keyspace_settings))
+    tweets = (
+        spark.read.format("org.apache.spark.sql.cassandra")
+        .options(keyspace=ks, table="tweets_by_keyword")
+        .load()
+    )
+    per_hour = (
+        tweets.where(F.col("keyword") == "넷플릭스")
+        .groupBy("day", "hour")
+        .agg(F.count("*").alias("n"), F.countDistinct("author_id").alias("users"))
+    )
+    assert sorted((r.hour, r.n, r.users) for r in per_hour.collect()) == [
+        (0, 10, 7),
+        (1, 10, 7),
+        (2, 10, 7),
+    ]
+
+    # and back: the connector writes what Spark computed into a Cassandra table
+    (
+        per_hour.select("day", "hour", "n")
+        .write.format("org.apache.spark.sql.cassandra")
+        .options(keyspace=ks, table="hourly_counts")
+        .mode("append")
+        .save()
+    )
+    rows = cassandra.execute(f"SELECT hour, n FROM {ks}.hourly_counts WHERE day=%s", (day,))
+    assert sorted((r.hour, r.n) for r in rows) == [(0, 10), (1, 10), (2, 10)]
