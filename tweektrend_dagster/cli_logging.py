@@ -10,4 +10,4 @@ def setup_logging() -> None:
         format="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s",
     )
     # the Cassandra driver is chatty about reconnects; our own messages say what matters
-    logging.getLogger("cassandra").setLevel(logging.ERROR)
+    logging.getLogger("cassandra").setLevel(logging.CRITICAL)

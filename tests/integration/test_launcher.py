@@ -100,3 +100,25 @@ def test_a_server_that_dies_at_start_is_reported_with_its_log(stack_settings, tm
     message = str(err.value)
     assert "exited during start-up" in message
     assert "cannot create" in message  # the server's own words, from its log
+
+
+@pytest.mark.parametrize(
+    ("command", "closed", "server"),
+    [
+        (["ingest", "--workers", "1"], "TWEEKTREND_CASSANDRA_PORT", "Cassandra"),
+        (["produce", "--limit", "1"], "TWEEKTREND_MONGO_PORT", "MongoDB"),
+        (["produce", "--limit", "1"], "TWEEKTREND_KAFKA_PORT", "Kafka"),
+    ],
+)
+def test_unreachable_server_is_named_with_how_to_start_it(stack_settings, command, closed, server):
+    env = {**os.environ, closed: str(_free_port())}
+    result = subprocess.run(
+        [sys.executable, "-m", "tweektrend_dagster.cli", *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert f"{server}" in result.stderr and "tweektrend stack up" in result.stderr
+    assert "Traceback" not in result.stderr
