@@ -98,10 +98,14 @@ def inspect(path: Path) -> None:
 @app.command("produce")
 def produce(
     source: str = typer.Option("simulator", help="simulator, replay, x-api or x-sample"),
-    rate: float = typer.Option(200.0, help="simulator: tweets per second (0 = as fast as possible)"),
+    rate: float = typer.Option(
+        200.0, help="simulator: tweets per second (0 = as fast as possible)"
+    ),
     seed: int = typer.Option(42, help="simulator: random seed"),
     file: Path = typer.Option(None, help="replay: a JSON or JSONL file of tweets"),
-    speed: float = typer.Option(0.0, help="replay: 0 = as fast as possible, 1 = real time, 60 = 60x"),
+    speed: float = typer.Option(
+        0.0, help="replay: 0 = as fast as possible, 1 = real time, 60 = 60x"
+    ),
     loop: bool = typer.Option(False, help="replay: start over at the end"),
     limit: int = typer.Option(None, help="stop after this many payloads"),
     keyword: list[str] = typer.Option(None, help="also match this keyword (repeatable)"),
@@ -109,15 +113,17 @@ def produce(
     """Send tweets from a source to Kafka, matched against the keyword registry."""
     from tweektrend_dagster.cli_logging import setup_logging
     from tweektrend_dagster.config import Settings
-    from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
     from tweektrend_dagster.ingest.kafka_topics import ensure_topics
+    from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
     from tweektrend_dagster.ingest.producer import TweetProducer
-    from tweektrend_dagster.ingest.sources.base import make_source
+    from tweektrend_dagster.ingest.sources.base import known_kinds, make_source
     from tweektrend_dagster.keywords import KeywordRegistry, normalize_keyword
     from tweektrend_dagster.resources.clients import mongo_database
 
     setup_logging()
     settings = Settings.from_env()
+    if source not in known_kinds():
+        _fail(f"tweektrend produce: unknown source {source!r}; known: {', '.join(known_kinds())}")
     try:
         fixed = [normalize_keyword(k) for k in keyword or []]
         registry = KeywordRegistry(mongo_database(settings))
@@ -127,8 +133,11 @@ def produce(
             topics = sorted(set(registry.active_keywords()) | set(fixed)) or None
             from tweektrend_dagster.ingest.sources.simulator_vocab import DEFAULT_KEYWORDS
 
-            options = {"seed": seed, "rate": rate,
-                       "keywords": sorted(set(DEFAULT_KEYWORDS) | set(topics or []))}
+            options = {
+                "seed": seed,
+                "rate": rate,
+                "keywords": sorted(set(DEFAULT_KEYWORDS) | set(topics or [])),
+            }
         elif source == "replay":
             if file is None:
                 _fail("tweektrend produce: --source replay needs --file PATH")
@@ -147,7 +156,9 @@ def produce(
 
 
 @app.command("ingest")
-def ingest(workers: int = typer.Option(2, min=1, help="worker processes in the consumer group")) -> None:
+def ingest(
+    workers: int = typer.Option(2, min=1, help="worker processes in the consumer group"),
+) -> None:
     """Consume the tweet topic into Cassandra until stopped (SIGTERM finishes the batch)."""
     from tweektrend_dagster.cli_logging import setup_logging
     from tweektrend_dagster.config import Settings
