@@ -99,12 +99,12 @@ def inspect(path: Path) -> None:
 def produce(
     source: str = typer.Option("simulator", help="simulator, replay, x-api or x-sample"),
     rate: float = typer.Option(
-        200.0, help="simulator: tweets per second (0 = as fast as possible)"
+        200.0, help="simulator: tweets/s (0 = as fast as possible)"
     ),
     seed: int = typer.Option(42, help="simulator: random seed"),
     file: Path = typer.Option(None, help="replay: a JSON or JSONL file of tweets"),
     speed: float = typer.Option(
-        0.0, help="replay: 0 = as fast as possible, 1 = real time, 60 = 60x"
+        0.0, help="replay: 0 = at once, 1 = real time, 60 = 60x"
     ),
     loop: bool = typer.Option(False, help="replay: start over at the end"),
     limit: int = typer.Option(None, help="stop after this many payloads"),
