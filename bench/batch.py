@@ -1,0 +1,178 @@
+"""Batch trend analytics benchmark: a day of N simulated tweets (all keywords) and a 3-month
+roll-up, in Spark, beside a plain single-process Python computation of the core statistics.
+
+    .venv/bin/python bench/batch.py --tweets 1000000            # raw rows from a parquet copy
+    .venv/bin/python bench/batch.py --tweets 200000 --cassandra # read through the connector
+
+Steps timed: (1) cold day: parse + tokenise every distinct text + all aggregate tables;
+(2) warm refresh of the same day (token table reused: what the every-few-minutes refresh pays);
+(3) the day's documents; (4) a quarter's documents from 92 days of aggregates (the day's tables
+copied to each day of the quarter); (5) plain Python: the same counts and tokenisation in one
+process. Setup (simulation, loading) is reported but not part of the targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+DAY = date(2024, 3, 4)
+KEYWORDS = ["코로나", "bts", "넷플릭스", "covid", "netflix", "아이폰", "bitcoin"]
+
+
+def simulate(n: int, out: Path) -> None:
+    """Raw-archive rows of one day, written as parquet in chunks (setup, not timed)."""
+    from tweektrend_dagster.analytics.source import RAW_SCHEMA
+    from tweektrend_dagster.ingest.sources.simulator import Simulator
+    from tweektrend_dagster.keywords import KeywordMatcher
+    from tweektrend_dagster.tweets.parsers import parse_payload
+
+    spark = session()
+    start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=UTC)
+    sim = Simulator(seed=11, rate=0, keywords=KEYWORDS, start=start, limit=n, diurnal=0.45)
+    t0 = start.timestamp()
+    sim._times = iter(sim.timeline(n, t0, t0 + 86400 - 1))
+    matcher = KeywordMatcher(KEYWORDS)
+    rows = []
+    for payload in sim.payloads():
+        t = parse_payload(payload)
+        t.keywords = matcher.match(t)
+        rows.append((t.created_at.date(), t.created_at.hour, t.id, t.created_at,
+                     t.to_json().decode(), t.keywords))
+        if len(rows) >= 100_000:
+            spark.createDataFrame(rows, RAW_SCHEMA).write.mode("append").parquet(str(out))
+            rows = []
+    if rows:
+        spark.createDataFrame(rows, RAW_SCHEMA).write.mode("append").parquet(str(out))
+
+
+def session():
+    from tweektrend_dagster.config import Settings
+    from tweektrend_dagster.resources.spark import create_session, spark_config
+
+    return create_session(spark_config(Settings.from_env(), shuffle_partitions=8))
+
+
+def plain_python(raw_path: Path) -> tuple[float, int]:
+    """One process: tokenise each distinct text once and count what the Spark day computes."""
+    import pyarrow.parquet as pq
+
+    from tweektrend_dagster.text.tokenize import clear_cache, tokenize_many
+    from tweektrend_dagster.tweets.model import Tweet
+
+    clear_cache()
+    table = pq.read_table(raw_path, columns=["tweet", "keywords"]).to_pylist()
+    t0 = time.perf_counter()
+    tweets = [(Tweet.from_json(r["tweet"]), r["keywords"] or []) for r in table]
+    tokens = tokenize_many([t.text for t, _ in tweets])
+    stats: dict = defaultdict(lambda: {"n": 0, "users": set(), "hours": Counter(),
+                                       "posts": Counter(), "words": Counter()})
+    background: Counter[str] = Counter()
+    for (t, kws), toks in zip(tweets, tokens, strict=True):
+        background.update(toks)
+        for k in kws:
+            s = stats[k]
+            s["n"] += 1
+            s["users"].add(t.author.id)
+            s["hours"][t.created_at.hour] += 1
+            s["posts"][t.author.id] += 1
+            s["words"].update(toks)
+    return time.perf_counter() - t0, sum(s["n"] for s in stats.values())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tweets", type=int, default=1_000_000)
+    ap.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "tweektrend-bench-batch"))
+    ap.add_argument("--cassandra", action="store_true", help="load into a bench keyspace and "
+                    "read through the Spark Cassandra Connector")
+    ap.add_argument("--skip-plain", action="store_true")
+    args = ap.parse_args()
+
+    from pyspark.sql import functions as F
+
+    from tweektrend_dagster.analytics.periods import Period
+    from tweektrend_dagster.analytics.pipeline import aggregate_day, period_documents
+    from tweektrend_dagster.analytics.source import RAW_TABLE, read_raw_days, write_cassandra
+    from tweektrend_dagster.analytics.store import TOKENS, AggregateStore
+
+    work = Path(args.work)
+    raw_path = work / f"raw-{args.tweets}"
+    t = time.perf_counter()
+    if not (raw_path / "_SUCCESS").exists():
+        shutil.rmtree(raw_path, ignore_errors=True)
+        simulate(args.tweets, raw_path)
+        print(f"setup: simulated {args.tweets} tweets in {time.perf_counter() - t:.1f} s")
+    spark = session()
+    raw = spark.read.parquet(str(raw_path))
+    if args.cassandra:
+        from tweektrend_dagster.config import Settings
+        from tweektrend_dagster.ingest.schema import create_schema
+        from tweektrend_dagster.resources.clients import cassandra_session
+
+        settings = dataclasses.replace(Settings.from_env(), keyspace="tt_bench_batch")
+        s, cluster = cassandra_session(settings, keyspace=None)
+        create_schema(s, settings)
+        loaded = s.execute("SELECT count(*) FROM raw_tweets_by_day WHERE day=%s AND hour=12",
+                           (DAY,)).one()[0]
+        if loaded == 0:
+            t = time.perf_counter()
+            write_cassandra(raw, settings.keyspace, RAW_TABLE)
+            print(f"setup: loaded Cassandra in {time.perf_counter() - t:.1f} s")
+        cluster.shutdown()
+        raw = read_raw_days(spark, settings.keyspace, [DAY])
+    n_distinct = raw.select(F.regexp_replace("tweet", "", "")).count()  # warms the JVM reader
+
+    store_dir = work / "store"
+    shutil.rmtree(store_dir, ignore_errors=True)
+    store = AggregateStore(spark, str(store_dir))
+    results = {}
+    t = time.perf_counter()
+    day = aggregate_day(store, raw, DAY)
+    results["day, cold (tokenise all)"] = time.perf_counter() - t
+    print(f"tweets {day.tweets}, texts tokenised {day.new_texts}, rows {day.rows}")
+    t = time.perf_counter()
+    aggregate_day(store, raw, DAY)
+    results["day, warm refresh (token table reused)"] = time.perf_counter() - t
+    t = time.perf_counter()
+    docs = period_documents(store, Period("day", DAY), now=datetime(2024, 7, 1, tzinfo=UTC))
+    results["day documents"] = time.perf_counter() - t
+    results["day total (cold + documents)"] = (
+        results["day, cold (tokenise all)"] + results["day documents"])
+
+    # a quarter of aggregates: the measured day's tables copied to every day of Q1 2024
+    quarter = Period("quarter", date(2024, 1, 1))
+    for table in ("hourly", "authors", "words", "background", "totals", "posts", "facets"):
+        src = Path(store.path(table, DAY))
+        for d in quarter.days + quarter.previous.days + [date(2023, 12, 25) + timedelta(i)
+                                                         for i in range(7)]:
+            dst = Path(store.path(table, d))
+            if d != DAY and not dst.exists():
+                shutil.copytree(src, dst)
+    t = time.perf_counter()
+    qdocs = period_documents(store, quarter, now=datetime(2024, 7, 1, tzinfo=UTC))
+    results["3-month roll-up documents (92 days)"] = time.perf_counter() - t
+    assert qdocs and docs
+    del TOKENS
+
+    if not args.skip_plain:
+        secs, mentions = plain_python(raw_path)
+        results["plain Python, one process (counts + tokens only)"] = secs
+    cores = spark.sparkContext.defaultParallelism
+    print(f"\n{args.tweets} tweets, {len(docs)} keywords, master {spark.sparkContext.master} "
+          f"({cores} cores), source {'cassandra' if args.cassandra else 'parquet'}")
+    for name, secs in results.items():
+        print(f"  {name:55s} {secs:7.1f} s")
+    sys.stdout.flush()
+    del n_distinct
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""One day of parsed tweets → mergeable aggregate tables (sums and distinct sets, never ratios).
+
+Every table is keyed so that a longer period is a plain sum (or a distinct union) over its days:
+- `hourly`      keyword, hour, mentions, users          (users: distinct authors in that hour)
+- `authors`     keyword, author_id, posts, username, name, followers
+                (per day; the period's unique users = distinct author_id over its days: exact)
+- `words`       keyword, word, count     (keyword tweets containing the word: co-occurrence)
+- `background`  word, count              (every archived tweet of the day containing the word)
+- `totals`      tweets, matched          (archived tweets of the day; N of the NPMI)
+- `posts`       keyword, post_id, ..., engagement  (per keyword the day's top candidates by the
+                highest engagement observed that day; a period's top is within the union)
+- `facets`      keyword, facet, name, count  (facet: location | device | sentiment)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+from tweektrend_dagster.analytics.tokens import token_key
+
+POST_CANDIDATES = 50  # per keyword and day; documents show 10
+
+
+@dataclass
+class DailyTables:
+    hourly: DataFrame
+    authors: DataFrame
+    words: DataFrame
+    background: DataFrame
+    totals: DataFrame
+    posts: DataFrame
+    facets: DataFrame
+
+    def as_dict(self) -> dict[str, DataFrame]:
+        return dict(self.__dict__)
+
+
+TABLES = ("hourly", "authors", "words", "background", "totals", "posts", "facets")
+
+
+def with_tokens(tweets: DataFrame, tokens: DataFrame) -> DataFrame:
+    """Attach (tokens, sentiment) to every tweet through the text key."""
+    _, tkey = token_key()
+    return tweets.withColumn("tkey", tkey).join(tokens, "tkey", "left").select(
+        *tweets.columns,
+        F.coalesce("tokens", F.array().cast("array<string>")).alias("tokens"),
+        F.coalesce("sentiment", F.lit("neutral")).alias("sentiment"),
+    )
+
+
+def _clean_name(col: str) -> F.Column:
+    value = F.trim(F.col(col))
+    return F.when(value != "", value)
+
+
+def _posts(kt: DataFrame) -> DataFrame:
+    # A retweet promotes its original: the post is the embedded original with the metrics
+    # observed at that moment. A retweet without its original is no post of its own.
+    o = F.col("original")
+    is_rt = (F.col("relation") == "retweet") & o.isNotNull()
+    post = kt.where((F.col("relation").isNull()) | (F.col("relation") != "retweet") | is_rt).select(
+        "keyword",
+        F.when(is_rt, o["id"]).otherwise(F.col("id")).alias("post_id"),
+        F.when(is_rt, o["text"]).otherwise(F.col("text")).alias("text"),
+        F.when(is_rt, o["author"]["username"]).otherwise(F.col("author_username"))
+        .alias("author_username"),
+        F.when(is_rt, o["author"]["name"]).otherwise(F.col("author_name")).alias("author_name"),
+        F.when(is_rt, o["created_at"])
+        .otherwise(F.date_format("created_at", "yyyy-MM-dd'T'HH:mm:ss'Z'"))
+        .alias("created_at"),
+        *[
+            F.when(is_rt, F.coalesce(o[m], F.lit(0))).otherwise(F.col(m)).alias(m)
+            for m in ("retweets", "likes", "replies", "quotes")
+        ],
+    )
+    post = post.withColumn(
+        "engagement", F.col("retweets") + F.col("likes") + F.col("replies") + F.col("quotes"))
+    best = post.groupBy("keyword", "post_id").agg(
+        F.max_by(F.struct(*[c for c in post.columns if c not in ("keyword", "post_id")]),
+                 F.col("engagement")).alias("p")
+    ).select("keyword", "post_id", "p.*")
+    rank = Window.partitionBy("keyword").orderBy(F.desc("engagement"), F.asc("post_id"))
+    return best.withColumn("rank", F.row_number().over(rank)).where(
+        F.col("rank") <= POST_CANDIDATES
+    ).drop("rank")
+
+
+def daily_tables(tweets: DataFrame) -> DailyTables:
+    """`tweets`: parsed tweets of ONE day with `tokens` and `sentiment` (see `with_tokens`)."""
+    kt = tweets.select("*", F.explode("keywords").alias("keyword"))
+    hourly = kt.groupBy("keyword", "hour").agg(
+        F.count(F.lit(1)).alias("mentions"), F.countDistinct("author_id").alias("users")
+    )
+    latest = F.struct("created_at", "author_username", "author_name", "author_followers")
+    authors = kt.groupBy("keyword", "author_id").agg(
+        F.count(F.lit(1)).alias("posts"), F.max_by(latest, "created_at").alias("a")
+    ).select(
+        "keyword", "author_id", "posts",
+        F.col("a.author_username").alias("username"),
+        F.col("a.author_name").alias("name"),
+        F.col("a.author_followers").alias("followers"),
+    )
+    words = (
+        kt.select("keyword", F.explode("tokens").alias("word"))
+        .groupBy("keyword", "word").agg(F.count(F.lit(1)).alias("count"))
+    )
+    background = (
+        tweets.select(F.explode("tokens").alias("word"))
+        .groupBy("word").agg(F.count(F.lit(1)).alias("count"))
+    )
+    totals = tweets.agg(
+        F.count(F.lit(1)).alias("tweets"),
+        F.count(F.when(F.size("keywords") > 0, 1)).alias("matched"),
+    )
+    location = F.coalesce(_clean_name("place"), _clean_name("author_location"))
+    facets = (
+        kt.select(
+            "keyword",
+            F.explode(
+                F.array(
+                    F.struct(F.lit("location").alias("facet"), location.alias("name")),
+                    F.struct(F.lit("device").alias("facet"), _clean_name("source").alias("name")),
+                    F.struct(F.lit("sentiment").alias("facet"), F.col("sentiment").alias("name")),
+                )
+            ).alias("f"),
+        )
+        .where(F.col("f.name").isNotNull())
+        .groupBy("keyword", "f.facet", "f.name").agg(F.count(F.lit(1)).alias("count"))
+    )
+    return DailyTables(hourly, authors, words, background, totals, _posts(kt), facets)

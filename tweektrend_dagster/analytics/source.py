@@ -1,0 +1,141 @@
+"""Reading the raw archive: `raw_tweets_by_day` rows → one parsed row per tweet.
+
+The tweet JSON (`Tweet.to_json()`) is parsed by Spark's `from_json` in the JVM: Python only sees
+the distinct texts it must tokenise. The archive's `keywords` column (not the JSON's) says which
+keywords a tweet belongs to, because the keyword backfill adds keywords to it later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+_AUTHOR = T.StructType(
+    [
+        T.StructField("id", T.StringType()),
+        T.StructField("username", T.StringType()),
+        T.StructField("name", T.StringType()),
+        T.StructField("followers", T.LongType()),
+        T.StructField("location", T.StringType()),
+    ]
+)
+_METRICS = [T.StructField(m, T.LongType()) for m in ("retweets", "likes", "replies", "quotes")]
+_ORIGINAL = T.StructType(
+    [
+        T.StructField("id", T.LongType()),
+        T.StructField("created_at", T.StringType()),
+        T.StructField("text", T.StringType()),
+        T.StructField("author", _AUTHOR),
+        *_METRICS,
+    ]
+)
+TWEET_SCHEMA = T.StructType(
+    [
+        T.StructField("text", T.StringType()),
+        T.StructField("author", _AUTHOR),
+        T.StructField("lang", T.StringType()),
+        T.StructField("relation", T.StringType()),
+        T.StructField("related_id", T.LongType()),
+        *_METRICS,
+        T.StructField("hashtags", T.ArrayType(T.StringType())),
+        T.StructField("mentions", T.ArrayType(T.StringType())),
+        T.StructField("urls", T.ArrayType(T.StringType())),
+        T.StructField("source", T.StringType()),
+        T.StructField("place", T.StringType()),
+        T.StructField("country", T.StringType()),
+        T.StructField("original", _ORIGINAL),
+    ]
+)
+
+RAW_TABLE = "raw_tweets_by_day"
+KEYWORD_TABLE = "tweets_by_keyword"
+
+
+def cassandra_table(spark: SparkSession, keyspace: str, table: str) -> DataFrame:
+    return (
+        spark.read.format("org.apache.spark.sql.cassandra")
+        .options(keyspace=keyspace, table=table)
+        .load()
+    )
+
+
+def read_raw_days(spark: SparkSession, keyspace: str, days: Iterable[date]) -> DataFrame:
+    """The archive rows of some days; the (day, hour) IN filter is pushed down to Cassandra, so
+    only those partitions are read (never a table scan)."""
+    days = sorted(set(days))
+    raw = cassandra_table(spark, keyspace, RAW_TABLE)
+    return raw.where(F.col("day").isin(days) & F.col("hour").isin(list(range(24))))
+
+
+def _nonneg(col: Column) -> Column:
+    return F.greatest(F.coalesce(col, F.lit(0)), F.lit(0))
+
+
+def parse_raw(raw: DataFrame) -> DataFrame:
+    """(day, hour, id, created_at, tweet, keywords) → flat tweet columns; unparseable JSON rows
+    (which the workers never write) are dropped rather than failing a whole day."""
+    t = F.from_json("tweet", TWEET_SCHEMA).alias("t")
+    parsed = raw.select(
+        "day", "hour", "id", "created_at",
+        F.array_sort(F.coalesce(F.col("keywords"), F.array().cast("array<string>")))
+        .alias("keywords"),
+        t,
+    )
+    return parsed.where(F.col("t.text").isNotNull() & F.col("t.author.id").isNotNull()).select(
+        "day", F.col("hour").cast("int").alias("hour"), "id", "created_at", "keywords",
+        F.col("t.text").alias("text"),
+        F.col("t.lang").alias("lang"),
+        F.col("t.author.id").alias("author_id"),
+        F.col("t.author.username").alias("author_username"),
+        F.col("t.author.name").alias("author_name"),
+        F.col("t.author.followers").alias("author_followers"),
+        F.col("t.author.location").alias("author_location"),
+        F.col("t.relation").alias("relation"),
+        F.col("t.related_id").alias("related_id"),
+        *[_nonneg(F.col(f"t.{m}")).alias(m) for m in ("retweets", "likes", "replies", "quotes")],
+        F.coalesce(F.col("t.hashtags"), F.array().cast("array<string>")).alias("hashtags"),
+        F.coalesce(F.col("t.mentions"), F.array().cast("array<string>")).alias("mentions"),
+        F.coalesce(F.col("t.urls"), F.array().cast("array<string>")).alias("urls"),
+        F.col("t.source").alias("source"),
+        F.col("t.place").alias("place"),
+        F.col("t.country").alias("country"),
+        F.col("t.original").alias("original"),
+    )
+
+
+RAW_SCHEMA = T.StructType(
+    [
+        T.StructField("day", T.DateType()),
+        T.StructField("hour", T.ByteType()),
+        T.StructField("id", T.LongType()),
+        T.StructField("created_at", T.TimestampType()),
+        T.StructField("tweet", T.StringType()),
+        T.StructField("keywords", T.ArrayType(T.StringType())),
+    ]
+)
+
+
+def keyword_rows(tweets: DataFrame, ingested_at: Column | None = None) -> DataFrame:
+    """Parsed tweets → `tweets_by_keyword` rows, one per (tweet, keyword in `keywords`)."""
+    kt = tweets.select("*", F.explode("keywords").alias("keyword"))
+    return kt.select(
+        "keyword", "day", F.col("hour").cast("byte").alias("hour"), "created_at", "id",
+        "text", "lang", "author_id", "author_username", "author_name",
+        F.col("author_followers").cast("int").alias("author_followers"), "author_location",
+        "relation", "related_id", "hashtags", "mentions", "urls", "source", "place", "country",
+        *[F.col(m).cast("int").alias(m) for m in ("retweets", "likes", "replies", "quotes")],
+        (ingested_at if ingested_at is not None else F.current_timestamp()).alias("ingested_at"),
+    )
+
+
+def write_cassandra(df: DataFrame, keyspace: str, table: str) -> None:
+    (
+        df.write.format("org.apache.spark.sql.cassandra")
+        .options(keyspace=keyspace, table=table)
+        .mode("append")
+        .save()
+    )

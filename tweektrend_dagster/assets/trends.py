@@ -1,0 +1,310 @@
+"""Trend analytics as Dagster assets: daily aggregates in Spark, then one `trends` document per
+(keyword, period, start) published to MongoDB for days, weeks, months and quarters.
+
+```
+raw_tweets ─► keyword_backfill ─┐
+raw_tweets ─► tweet_tokens ─► keyword_hourly_counts, keyword_daily_authors, keyword_daily_words,
+                              daily_background_words, keyword_daily_posts, keyword_daily_facets
+                                   │ (daily)            │ TimeWindowPartitionMapping
+                                   ▼                    ▼
+                              daily_trends     weekly_trends, monthly_trends, quarterly_trends
+```
+Every partitioned asset uses `BackfillPolicy.single_run()`: a backfill of a range is one run with
+one SparkSession that loops over its days/periods.
+"""
+
+
+import os
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import dagster as dg
+
+from tweektrend_dagster.analytics.documents import DEFAULT_REFERENCE
+from tweektrend_dagster.analytics.periods import Period, PeriodKind
+from tweektrend_dagster.analytics.store import AggregateStore
+from tweektrend_dagster.assets.publish import (
+    ensure_trend_indexes,
+    preview_markdown,
+    publish_documents,
+)
+from tweektrend_dagster.partitions import PARTITIONS, daily_partitions
+from tweektrend_dagster.resources.servers import CassandraResource, MongoResource
+from tweektrend_dagster.resources.spark import SparkResource
+
+RAW_TWEETS = dg.AssetKey("raw_tweets")
+GROUP = "trends"
+OWNERS = ["team:analytics"]
+SINGLE_RUN = dg.BackfillPolicy.single_run()
+
+AGGREGATES = {
+    # asset name → aggregate table in the store
+    "keyword_hourly_counts": "hourly",
+    "keyword_daily_authors": "authors",
+    "keyword_daily_words": "words",
+    "daily_background_words": "background",
+    "keyword_daily_posts": "posts",
+    "keyword_daily_facets": "facets",
+}
+AGGREGATE_DESCRIPTIONS = {
+    "keyword_hourly_counts": "Mentions and distinct authors per keyword and hour.",
+    "keyword_daily_authors": "Posts per (keyword, author) and day: unique and top users.",
+    "keyword_daily_words": "Keyword tweets containing each word (co-occurrence counts).",
+    "daily_background_words": "Archived tweets (all, matched or not) containing each word, and N.",
+    "keyword_daily_posts": "The day's top post candidates per keyword by observed engagement.",
+    "keyword_daily_facets": "Location, device and sentiment counts per keyword.",
+}
+
+
+class TrendsConfig(dg.Config):
+    """Run configuration of the trend documents (defaults suit the sensor's runs)."""
+
+    reference_keyword: str = os.environ.get("TWEEKTREND_REFERENCE_KEYWORD", DEFAULT_REFERENCE)
+    grace_hours: float = float(os.environ.get("TWEEKTREND_LATE_GRACE_HOURS", "6"))
+    min_word_count: int = 3
+
+
+class KeywordBackfillConfig(dg.Config):
+    """Keywords to backfill; empty means every active keyword of the registry."""
+
+    keywords: list[str] = []
+
+
+def _days(context: dg.AssetExecutionContext) -> list[date]:
+    return [date.fromisoformat(k) for k in context.partition_keys]
+
+
+def _store(spark: SparkResource) -> AggregateStore:
+    return AggregateStore(spark.spark_session, spark.analytics_path)
+
+
+# ---------------------------------------------------------------------------- keyword backfill
+@dg.asset(
+    deps=[RAW_TWEETS],
+    partitions_def=daily_partitions,
+    backfill_policy=SINGLE_RUN,
+    group_name=GROUP,
+    kinds={"spark", "cassandra"},
+    owners=OWNERS,
+)
+def keyword_backfill(
+    context: dg.AssetExecutionContext,
+    config: KeywordBackfillConfig,
+    spark: SparkResource,
+    cassandra: CassandraResource,
+    mongo: MongoResource,
+) -> dg.MaterializeResult:
+    """Matches the day's archived tweets (`raw_tweets_by_day`, matched or not) against keywords
+    added after the tweets arrived, and writes their `tweets_by_keyword` rows."""
+    from tweektrend_dagster.analytics.backfill import backfill_keywords
+    from tweektrend_dagster.analytics.source import read_raw_days
+    from tweektrend_dagster.keywords import KeywordRegistry, normalize_keyword
+
+    if config.keywords:
+        keywords = sorted({normalize_keyword(k) for k in config.keywords})
+    else:
+        with mongo.db() as db:
+            keywords = KeywordRegistry(db).active_keywords()
+    session = spark.spark_session
+    days = _days(context)
+    counts: dict[str, int] = {}
+    raw = read_raw_days(session, cassandra.keyspace, days)
+    for keyword, n in backfill_keywords(raw, keywords, cassandra.keyspace).items():
+        counts[keyword] = counts.get(keyword, 0) + n
+    context.log.info(f"backfilled {sum(counts.values())} rows for {len(keywords)} keywords")
+    return dg.MaterializeResult(
+        metadata={
+            "num_rows": sum(counts.values()),
+            "keywords": len(keywords),
+            "preview": dg.MetadataValue.md(
+                "| keyword | rows |\n|---|---|\n"
+                + "\n".join(f"| {k} | {v} |" for k, v in sorted(counts.items()))
+            ),
+        }
+    )
+
+
+# ---------------------------------------------------------------------------- daily aggregates
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "tweet_tokens", deps=[RAW_TWEETS, keyword_backfill], partitions_def=daily_partitions,
+            group_name=GROUP, kinds={"spark", "parquet"}, owners=OWNERS,
+            description="Tokens and sentiment of each distinct text of the day (Kiwi once per "
+            "text; the refresh of a day only tokenises texts it has not seen).",
+        ),
+        *[
+            dg.AssetSpec(
+                name, deps=[RAW_TWEETS, keyword_backfill, "tweet_tokens"],
+                partitions_def=daily_partitions, group_name=GROUP, kinds={"spark", "parquet"},
+                owners=OWNERS, description=AGGREGATE_DESCRIPTIONS[name],
+            )
+            for name in AGGREGATES
+        ],
+    ],
+    partitions_def=daily_partitions,
+    backfill_policy=SINGLE_RUN,
+    can_subset=False,
+)
+def daily_keyword_aggregates(
+    context: dg.AssetExecutionContext, spark: SparkResource, cassandra: CassandraResource
+):
+    """Reads the day's raw archive from Cassandra once and writes every daily aggregate table."""
+    from tweektrend_dagster.analytics.pipeline import aggregate_days_from_cassandra
+
+    store = _store(spark)
+    results = aggregate_days_from_cassandra(
+        spark.spark_session, store, cassandra.keyspace, _days(context)
+    )
+    tweets = sum(r.tweets for r in results)
+    yield dg.MaterializeResult(
+        asset_key="tweet_tokens",
+        metadata={
+            "tweets": tweets,
+            "num_rows_new_texts": sum(r.new_texts for r in results),
+            "days": len(results),
+        },
+    )
+    for name, table in AGGREGATES.items():
+        preview = "\n".join(
+            f"- {r.day}: {r.rows[table]} rows, {r.tweets} tweets" for r in results[-10:]
+        )
+        if table == "hourly" and results:
+            preview += "\n\n| keyword | mentions |\n|---|---|\n" + "\n".join(
+                f"| {p['keyword']} | {p['mentions']} |" for p in results[-1].preview
+            )
+        yield dg.MaterializeResult(
+            asset_key=name,
+            metadata={
+                "num_rows": sum(r.rows[table] for r in results),
+                "tweets": tweets,
+                "preview": dg.MetadataValue.md(preview),
+            },
+        )
+
+
+AGGREGATE_KEYS = [dg.AssetKey(n) for n in AGGREGATES]
+
+
+# ---------------------------------------------------------------------------- trend documents
+def _publish_periods(
+    context: dg.AssetExecutionContext,
+    kind: PeriodKind,
+    config: TrendsConfig,
+    spark: SparkResource,
+    mongo: MongoResource,
+) -> dg.MaterializeResult:
+    from tweektrend_dagster.analytics.pipeline import period_documents
+    from tweektrend_dagster.keywords import KeywordRegistry
+
+    store = _store(spark)
+    now = datetime.now(UTC)
+    written = 0
+    all_docs: list[dict[str, Any]] = []
+    with mongo.db() as db:
+        ensure_trend_indexes(db)
+        active = KeywordRegistry(db).active_keywords()
+        for key in context.partition_keys:
+            period = Period(kind, date.fromisoformat(key))
+            docs = period_documents(
+                store, period, active, reference=config.reference_keyword, now=now,
+                grace=timedelta(hours=config.grace_hours), min_count=config.min_word_count,
+            )
+            written += publish_documents(db, docs)
+            all_docs.extend(docs)
+            context.log.info(f"{kind} {key}: {len(docs)} documents")
+    final = sum(1 for d in all_docs if d["final"])
+    return dg.MaterializeResult(
+        metadata={
+            "num_documents": written,
+            "num_final": final,
+            "mentions": sum(d["mentions"] for d in all_docs),
+            "preview": dg.MetadataValue.md(preview_markdown(all_docs)),
+        }
+    )
+
+
+def _trend_asset(kind: PeriodKind, name: str, description: str) -> dg.AssetsDefinition:
+    # The trailing/previous days used for spikes and change are read when present; the mapping
+    # declares the period's own days, which are the ones the documents cannot do without.
+    mapping = dg.TimeWindowPartitionMapping()
+
+    @dg.asset(
+        name=name,
+        ins={
+            key.path[-1]: dg.AssetIn(key=key, partition_mapping=mapping, dagster_type=dg.Nothing)
+            for key in AGGREGATE_KEYS
+        },
+        partitions_def=PARTITIONS[kind],
+        backfill_policy=SINGLE_RUN,
+        group_name=GROUP,
+        kinds={"spark", "mongodb"},
+        owners=OWNERS,
+        description=description,
+    )
+    def _asset(
+        context: dg.AssetExecutionContext,
+        config: TrendsConfig,
+        spark: SparkResource,
+        mongo: MongoResource,
+    ) -> dg.MaterializeResult:
+        return _publish_periods(context, kind, config, spark, mongo)
+
+    return _asset
+
+
+daily_trends = _trend_asset(
+    "day", "daily_trends", "One `trends` document per keyword and day (hourly series)."
+)
+weekly_trends = _trend_asset(
+    "week", "weekly_trends", "Weekly (Monday) `trends` documents, rolled up from the days."
+)
+monthly_trends = _trend_asset(
+    "month", "monthly_trends", "Monthly `trends` documents, rolled up from the days."
+)
+quarterly_trends = _trend_asset(
+    "quarter", "quarterly_trends", "3-month (calendar quarter) `trends` documents from the days."
+)
+
+DAILY_SELECTION = dg.AssetSelection.assets(daily_keyword_aggregates, daily_trends)
+
+daily_trends_job = dg.define_asset_job(
+    "daily_trends_job",
+    selection=DAILY_SELECTION,
+    partitions_def=daily_partitions,
+    description="A day's aggregates and documents; the ingestion sensor requests its partitions.",
+)
+keyword_backfill_job = dg.define_asset_job(
+    "keyword_backfill_job",
+    selection=dg.AssetSelection.assets(keyword_backfill) | DAILY_SELECTION,
+    partitions_def=daily_partitions,
+    description="Match archived tweets for newly added keywords, then recompute those days.",
+)
+weekly_trends_job = dg.define_asset_job(
+    "weekly_trends_job", selection=[weekly_trends], partitions_def=PARTITIONS["week"])
+monthly_trends_job = dg.define_asset_job(
+    "monthly_trends_job", selection=[monthly_trends], partitions_def=PARTITIONS["month"])
+quarterly_trends_job = dg.define_asset_job(
+    "quarterly_trends_job", selection=[quarterly_trends], partitions_def=PARTITIONS["quarter"])
+
+TREND_ASSETS = [
+    keyword_backfill,
+    daily_keyword_aggregates,
+    daily_trends,
+    weekly_trends,
+    monthly_trends,
+    quarterly_trends,
+]
+TREND_JOBS = [
+    daily_trends_job,
+    keyword_backfill_job,
+    weekly_trends_job,
+    monthly_trends_job,
+    quarterly_trends_job,
+]
+
+from tweektrend_dagster.checks import TREND_CHECKS  # noqa: E402 - checks name these assets
+from tweektrend_dagster.schedules import TREND_SCHEDULES  # noqa: E402
+
+__all__ = ["TREND_ASSETS", "TREND_CHECKS", "TREND_JOBS", "TREND_SCHEDULES", "daily_trends_job",
+           "keyword_backfill_job"]
