@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
 from tweektrend_dagster.ingest.progress import changed_days, days_to_refresh, read_progress
-from tweektrend_dagster.resources import CassandraResource, KafkaResource
+from tweektrend_dagster.keywords import KeywordRegistry
+from tweektrend_dagster.partitions import PARTITIONS_START
+from tweektrend_dagster.resources import CassandraResource, KafkaResource, MongoResource
+from tweektrend_dagster.schedules import period_start
 
 REFRESH = timedelta(minutes=float(os.environ.get("TWEEKTREND_REFRESH_MINUTES", "5")))
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -103,3 +106,85 @@ def build_ingestion_sensor(
         )
 
     return ingestion_sensor
+
+
+# -- new keywords ---------------------------------------------------------------------------------
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+ROLLUP_JOBS = {
+    "week": "weekly_trends_job",
+    "month": "monthly_trends_job",
+    "quarter": "quarterly_trends_job",
+}
+
+
+def archived_days(session) -> list:
+    """Every day the raw archive holds tweets for (oldest first)."""
+    rows = session.execute("SELECT day FROM ingested_days WHERE scope='all'")
+    return sorted(r.day.date() if hasattr(r.day, "date") else r.day for r in rows)
+
+
+def plan_keyword_backfill(
+    new_keywords: list[str], days: list, first_partition: str, period_start
+) -> list[dg.RunRequest]:
+    """One ranged run that matches the archive for the new keywords and recomputes those days,
+    then one ranged run per roll-up so past weeks, months and quarters include them too.
+
+    The run queue runs one run at a time in order, so the roll-ups read the backfilled days.
+    """
+    days = [d for d in days if d >= date.fromisoformat(first_partition)]
+    if not new_keywords or not days:
+        return []
+    tag = ",".join(new_keywords)[:200]
+    first, last = days[0].isoformat(), days[-1].isoformat()
+    runs = [
+        dg.RunRequest(
+            job_name="keyword_backfill_job",
+            run_key=f"backfill:{tag}:{first}:{last}",
+            run_config={"ops": {"keyword_backfill": {"config": {"keywords": new_keywords}}}},
+            tags={RANGE_START: first, RANGE_END: last, "tweektrend/keywords": tag},
+        )
+    ]
+    for kind, job in ROLLUP_JOBS.items():
+        start, end = period_start(kind, days[0]), period_start(kind, days[-1])
+        runs.append(
+            dg.RunRequest(
+                job_name=job,
+                run_key=f"rollup:{kind}:{tag}:{start}:{end}",
+                tags={RANGE_START: start, RANGE_END: end, "tweektrend/keywords": tag},
+            )
+        )
+    return runs
+
+
+def build_keyword_sensor(jobs: list) -> dg.SensorDefinition:
+    @dg.sensor(
+        name="new_keyword_sensor",
+        jobs=jobs,
+        minimum_interval_seconds=15,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="When users add keywords, backfills them from the raw archive (one ranged "
+        "run) and recomputes the past weeks, months and quarters.",
+    )
+    def new_keyword_sensor(
+        context: dg.SensorEvaluationContext, mongo: MongoResource, cassandra: CassandraResource
+    ) -> dg.SensorResult:
+        known = set(json.loads(context.cursor)["known"]) if context.cursor else None
+        with mongo.db() as db:
+            active = set(KeywordRegistry(db).active_keywords())
+        if known is None:
+            # first tick: today's keywords are matched at ingestion already; only later ones
+            # need the archive
+            return dg.SensorResult(cursor=json.dumps({"known": sorted(active)}))
+        new = sorted(active - known)
+        runs: list[dg.RunRequest] = []
+        if new:
+            with cassandra.session() as session:
+                runs = plan_keyword_backfill(
+                    new, archived_days(session), PARTITIONS_START, period_start
+                )
+            context.log.info(f"new keywords {new}: {len(runs)} runs requested")
+        # removed keywords are dropped from the cursor, so re-adding one backfills it again
+        return dg.SensorResult(run_requests=runs, cursor=json.dumps({"known": sorted(active)}))
+
+    return new_keyword_sensor
