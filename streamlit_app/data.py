@@ -1,0 +1,320 @@
+"""The dashboard's only data-access module: Mongo (accounts, keywords, trends, saved analyses),
+Cassandra (live feed) and X (tweepy actions).
+
+Two layers: `fetch_*` functions take explicit clients and are what tests and bench/dashboard.py
+call; the Streamlit wrappers below them make the clients once (st.cache_resource) and cache
+queries briefly (st.cache_data). A server that cannot be reached raises StackError whose message
+names the server and how to start it; app.py shows that message instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pymongo
+import streamlit as st
+from cassandra import DriverException
+from cassandra.cluster import Session
+from pymongo.database import Database
+from pymongo.errors import PyMongoError
+
+from streamlit_app.auth import Accounts, load_secret
+from tweektrend_dagster.config import Settings
+from tweektrend_dagster.keywords import KeywordRegistry, normalize_keyword
+from tweektrend_dagster.resources.clients import START_HINT, connect_cassandra, connect_mongo
+from tweektrend_dagster.stack.errors import StackError
+
+PERIODS = {"day": "Day", "week": "Week", "month": "Month", "quarter": "3 months"}
+MAX_KEYWORDS_PER_USER = 20
+LIVE_MAX_HOURS = 48  # how far back the live feed walks hour partitions to fill itself
+LIVE_COLUMNS = (
+    "id, created_at, text, lang, author_username, author_name, author_followers, source, "
+    "place, country, relation, retweets, likes, replies, quotes"
+)
+
+
+# --- plain queries on explicit clients (tested and benchmarked directly) ----------------------
+def ensure_indexes(db: Database) -> None:
+    """The indexes the dashboard's queries rely on (idempotent). `trends` is written by the
+    analytics; the period list query (keyword, period, newest start) needs this one."""
+    db["trends"].create_index(
+        [("keyword", pymongo.ASCENDING), ("period", pymongo.ASCENDING),
+         ("start", pymongo.DESCENDING)], name="keyword_period_start")
+    db["saved_analyses"].create_index(
+        [("user_id", pymongo.ASCENDING), ("created_at", pymongo.DESCENDING)], name="user_created")
+
+
+def fetch_periods(db: Database, keyword: str, period: str, limit: int = 12) -> list[dict]:
+    """Published periods of a keyword, newest first: [{start, end, final}]."""
+    cursor = (
+        db["trends"]
+        .find({"keyword": keyword, "period": period}, {"_id": 0, "start": 1, "end": 1, "final": 1})
+        .sort("start", pymongo.DESCENDING)
+        .limit(limit)
+    )
+    return list(cursor)
+
+
+def fetch_trend(db: Database, keyword: str, period: str, start: str) -> dict | None:
+    return db["trends"].find_one({"_id": f"{keyword}|{period}|{start}"})
+
+
+def fetch_trends(db: Database, keywords: list[str], period: str, start: str) -> dict[str, dict]:
+    """The same period of several keywords (comparison, share of voice)."""
+    ids = [f"{k}|{period}|{start}" for k in keywords]
+    docs = db["trends"].find({"_id": {"$in": ids}}, {"keyword": 1, "series": 1, "mentions": 1})
+    return {d["keyword"]: d for d in docs}
+
+
+def fetch_keyword_page(db: Database, keyword: str, period: str, start: str | None = None) -> dict:
+    """Everything the keyword page needs from Mongo: the period list and one trend document."""
+    periods = fetch_periods(db, keyword, period)
+    if start is None and periods:
+        start = periods[0]["start"]
+    doc = fetch_trend(db, keyword, period, start) if start else None
+    return {"periods": periods, "start": start, "trend": doc}
+
+
+_LIVE_STMT: dict[int, Any] = {}
+
+
+def _live_statement(session: Session):
+    stmt = _LIVE_STMT.get(id(session))
+    if stmt is None:
+        stmt = session.prepare(
+            f"SELECT {LIVE_COLUMNS} FROM tweets_by_keyword "
+            "WHERE keyword = ? AND day = ? AND hour = ? LIMIT ?"
+        )
+        _LIVE_STMT[id(session)] = stmt
+    return stmt
+
+
+def fetch_live(
+    session: Session,
+    keyword: str,
+    limit: int = 30,
+    now: datetime | None = None,
+    max_hours: int = LIVE_MAX_HOURS,
+    batch: int = 6,
+) -> list[dict]:
+    """Newest rows of the keyword: the current hour partition, then earlier hours (a few in
+    parallel) until `limit` rows or `max_hours` partitions."""
+    now = now or datetime.now(UTC)
+    stmt = _live_statement(session)
+    rows: list[dict] = []
+    try:
+        for first in range(0, max_hours, batch):
+            hours = [now - timedelta(hours=h) for h in range(first, min(first + batch, max_hours))]
+            futures = [
+                session.execute_async(stmt, (keyword, t.date(), t.hour, limit)) for t in hours
+            ]
+            for future in futures:  # in hour order, newest first
+                for row in future.result():
+                    rows.append(row if isinstance(row, dict) else row._asdict())
+                if len(rows) >= limit:
+                    return rows[:limit]
+    except DriverException as exc:
+        raise StackError(
+            f"Cassandra did not answer the live-feed query ({exc}). {START_HINT}"
+        ) from exc
+    return rows
+
+
+def tweet_url(username: str | None, tweet_id: Any) -> str:
+    from urllib.parse import quote
+
+    return f"https://x.com/{quote(str(username or 'i'), safe='')}/status/{int(tweet_id)}"
+
+
+# saved analyses: every query filters on user_id, so a user only ever sees their own
+def fetch_saved(db: Database, user_id: str) -> list[dict]:
+    return list(
+        db["saved_analyses"].find({"user_id": user_id}).sort("created_at", pymongo.DESCENDING)
+    )
+
+
+def insert_saved(
+    db: Database,
+    user_id: str,
+    name: str,
+    keyword: str,
+    period: str,
+    start: str | None,
+) -> str:
+    sid = uuid.uuid4().hex
+    db["saved_analyses"].insert_one(
+        {
+            "_id": sid,
+            "user_id": user_id,
+            "name": name.strip()[:100] or keyword,
+            "keyword": keyword,
+            "period": period,
+            "start": start,
+            "created_at": datetime.now(UTC),
+        }
+    )
+    return sid
+
+
+def find_saved(db: Database, user_id: str, saved_id: str) -> dict | None:
+    return db["saved_analyses"].find_one({"_id": saved_id, "user_id": user_id})
+
+
+def remove_saved(db: Database, user_id: str, saved_id: str) -> bool:
+    return db["saved_analyses"].delete_one({"_id": saved_id, "user_id": user_id}).deleted_count > 0
+
+
+# --- clients, made once per process ----------------------------------------------------------
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@st.cache_resource(show_spinner=False)
+def _mongo(uri: str, name: str) -> Database:
+    db = connect_mongo(uri, name)
+    ensure_indexes(db)
+    return db
+
+
+def mongo() -> Database:
+    s = settings()
+    return _mongo(s.mongo_uri, s.mongo_db)
+
+
+@st.cache_resource(show_spinner=False)
+def _cassandra(hosts: tuple[str, ...], port: int, keyspace: str) -> Session:
+    session, _cluster = connect_cassandra(list(hosts), port, keyspace)
+    return session
+
+
+def cassandra() -> Session:
+    s = settings()
+    return _cassandra(tuple(s.cassandra_hosts), s.cassandra_port, s.keyspace)
+
+
+@st.cache_resource(show_spinner=False)
+def _accounts(uri: str, name: str, secret: str) -> Accounts:
+    accounts = Accounts(_mongo(uri, name), secret)
+    accounts.ensure_indexes()
+    return accounts
+
+
+def accounts() -> Accounts:
+    s = settings()
+    return _accounts(s.mongo_uri, s.mongo_db, load_secret(s))
+
+
+@st.cache_resource(show_spinner=False)
+def _registry(uri: str, name: str) -> KeywordRegistry:
+    registry = KeywordRegistry(_mongo(uri, name))
+    registry.ensure_indexes()
+    return registry
+
+
+def registry() -> KeywordRegistry:
+    s = settings()
+    return _registry(s.mongo_uri, s.mongo_db)
+
+
+def _mongo_call(fn, *args):
+    try:
+        return fn(*args)
+    except PyMongoError as exc:
+        s = settings()
+        raise StackError(
+            f"MongoDB (FerretDB) at {s.mongo_uri} failed: {exc}. {START_HINT}"
+        ) from exc
+
+
+# --- cached queries for the pages -------------------------------------------------------------
+@st.cache_data(ttl=30, show_spinner=False)
+def periods(keyword: str, period: str) -> list[dict]:
+    return _mongo_call(fetch_periods, mongo(), keyword, period)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def trend(keyword: str, period: str, start: str) -> dict | None:
+    return _mongo_call(fetch_trend, mongo(), keyword, period, start)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def compare(keywords: tuple[str, ...], period: str, start: str) -> dict[str, dict]:
+    return _mongo_call(fetch_trends, mongo(), list(keywords), period, start)
+
+
+@st.cache_data(ttl=2, show_spinner=False)
+def live(keyword: str, limit: int = 30) -> list[dict]:
+    return fetch_live(cassandra(), keyword, limit)
+
+
+# --- user-scoped operations (never cached across users: the user id is always an argument) --
+def user_keywords(user_id: str) -> list[dict]:
+    return _mongo_call(registry().user_keywords, user_id)
+
+
+def add_keyword(user_id: str, raw: str) -> str:
+    """Follow a keyword; raises InvalidKeyword (its .reason is for the user)."""
+    from tweektrend_dagster.keywords import InvalidKeyword
+
+    keyword = normalize_keyword(raw)
+    current = {k["keyword"] for k in user_keywords(user_id)}
+    if keyword not in current and len(current) >= MAX_KEYWORDS_PER_USER:
+        raise InvalidKeyword(f"You can follow at most {MAX_KEYWORDS_PER_USER} keywords.")
+    return _mongo_call(registry().add, user_id, raw)
+
+
+def remove_keyword(user_id: str, keyword: str) -> bool:
+    return _mongo_call(registry().remove, user_id, keyword)
+
+
+def saved_analyses(user_id: str) -> list[dict]:
+    return _mongo_call(fetch_saved, mongo(), user_id)
+
+
+def save_analysis(user_id: str, name: str, keyword: str, period: str, start: str | None) -> str:
+    return _mongo_call(insert_saved, mongo(), user_id, name, keyword, period, start)
+
+
+def saved_analysis(user_id: str, saved_id: str) -> dict | None:
+    return _mongo_call(find_saved, mongo(), user_id, saved_id)
+
+
+def delete_analysis(user_id: str, saved_id: str) -> bool:
+    return _mongo_call(remove_saved, mongo(), user_id, saved_id)
+
+
+def x_action(user_id: str, action: str, tweet_id: int, text: str = "") -> str:
+    """Like, retweet or reply through tweepy with the user's own X credentials; returns a short
+    outcome for the user. Raises ValueError with a readable reason when X refuses."""
+    import tweepy
+
+    creds = accounts().x_credentials(user_id)
+    if not creds:
+        raise ValueError("Add your X API keys under Settings first.")
+    client = tweepy.Client(
+        consumer_key=creds["consumer_key"],
+        consumer_secret=creds["consumer_secret"],
+        access_token=creds["access_token"],
+        access_token_secret=creds["access_token_secret"],
+    )
+    try:
+        if action == "like":
+            client.like(tweet_id)
+            return "Liked on X."
+        if action == "retweet":
+            client.retweet(tweet_id)
+            return "Reposted on X."
+        if action == "reply":
+            if not text.strip():
+                raise ValueError("Write a reply first.")
+            client.create_tweet(text=text, in_reply_to_tweet_id=tweet_id)
+            return "Reply posted on X."
+    except tweepy.TweepyException as exc:
+        raise ValueError(f"X refused the {action}: {exc}") from exc
+    raise ValueError(f"unknown action {action!r}")
+
+
+def today() -> date:
+    return datetime.now(UTC).date()

@@ -1,0 +1,100 @@
+"""Small layout helpers shared by the pages (no data access here)."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from streamlit_app import charts
+
+# Markdown and HTML control characters; escaped so user-supplied text renders literally.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: Any) -> str:
+    """Text made safe for st.markdown/st.caption: HTML-escaped and every Markdown control
+    character backslash-escaped, so `**x**`, `[x](javascript:..)` and `<script>` stay literal."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
+
+
+def flash() -> None:
+    """Show (once) a message left by a previous run, e.g. after the verification link."""
+    item = st.session_state.pop("flash", None)
+    if item:
+        kind, message = item
+        getattr(st, kind)(message)
+
+
+def download(df: pd.DataFrame, name: str, key: str) -> None:
+    st.download_button(
+        "⬇ CSV",
+        charts.csv_bytes(df),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=key,
+        on_click="ignore",
+        help="Download this chart's data",
+    )
+
+
+def chart(fig, df: pd.DataFrame, name: str, key: str) -> None:
+    """A plotly chart with its data as CSV underneath."""
+    st.plotly_chart(
+        fig, width="stretch", key=f"fig-{key}", config={"displaylogo": False, "responsive": True}
+    )
+    download(df, name, key=f"csv-{key}")
+
+
+def ago(ts: datetime | None) -> str:
+    if ts is None:
+        return ""
+    return ts.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def tweet_card(row: dict[str, Any], url: str, key: str, actions: bool = False) -> str | None:
+    """One post of the live feed. The tweet text goes through st.text, which renders no
+    Markdown and no HTML. Returns the X action the user clicked, if any."""
+    with st.container(border=True):
+        who = row.get("author_name") or row.get("author_username") or "?"
+        st.caption(
+            f"{plain(who)} · @{plain(row.get('author_username') or '?')} · "
+            f"{ago(row.get('created_at'))}"
+        )
+        st.text(row.get("text") or "")
+        cols = st.columns([2, 1, 1, 1] if actions else [1])
+        cols[0].link_button("Open on X", url, width="content")
+        if actions:
+            if cols[1].button("♥ Like", key=f"like-{key}"):
+                return "like"
+            if cols[2].button("⟳ Repost", key=f"rt-{key}"):
+                return "retweet"
+            if cols[3].button("↩ Reply", key=f"re-{key}"):
+                return "reply"
+    return None
+
+
+def require_user():
+    user = st.session_state.get("user")
+    if user is None:
+        st.warning("Please log in.")
+        st.stop()
+    return user
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=200)
+def wordcloud_png(words: tuple[tuple[str, int], ...]) -> bytes:
+    return charts.wordcloud_png(words)
+
+
+def period_label(p: dict) -> str:
+    label = f"{p['start']} → {p['end']}" if p.get("end") else p["start"]
+    return label + ("" if p.get("final", True) else "  (current, in progress)")
+
+
+def pct(value: float | None) -> str | None:
+    return None if value is None else f"{value:+.1f}%"

@@ -1,0 +1,32 @@
+"""Account settings: X API credentials for like / repost / reply."""
+
+import streamlit as st
+
+from streamlit_app import data, ui
+
+user = ui.require_user()
+st.title("⚙️ Settings")
+st.write(f"Account: {ui.plain(user.email)}")
+st.subheader("X (Twitter) actions")
+st.caption(
+    "Like, repost and reply from the live feed with your own X app keys "
+    "(OAuth 1.0a user context, from developer.x.com). Stored with your account only."
+)
+if user.has_x_credentials:
+    st.success("X keys configured.")
+    if st.button("Remove my X keys"):
+        data.accounts().set_x_credentials(user.id, None)
+        st.rerun()
+with st.form("x_keys", clear_on_submit=True):
+    fields = {
+        "consumer_key": st.text_input("API key"),
+        "consumer_secret": st.text_input("API key secret", type="password"),
+        "access_token": st.text_input("Access token"),
+        "access_token_secret": st.text_input("Access token secret", type="password"),
+    }
+    if st.form_submit_button("Save X keys"):
+        if all(v.strip() for v in fields.values()):
+            data.accounts().set_x_credentials(user.id, {k: v.strip() for k, v in fields.items()})
+            st.rerun()
+        else:
+            st.error("All four values are needed.")

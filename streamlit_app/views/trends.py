@@ -1,0 +1,203 @@
+"""One keyword's statistics for a chosen period: the main screen."""
+
+import pandas as pd
+import streamlit as st
+
+from streamlit_app import charts, data, ui
+from tweektrend_dagster.keywords import InvalidKeyword, normalize_keyword
+
+user = ui.require_user()
+ui.flash()
+labels = {k["keyword"]: k["display"] for k in data.user_keywords(user.id)}
+
+# a saved analysis being reopened (its keyword may since have been unfollowed: still the user's)
+view = st.session_state.pop("open_view", None)
+if view:
+    labels.setdefault(view["keyword"], view["keyword"])
+    st.session_state["kw"] = view["keyword"]
+    st.session_state["period"] = view["period"]
+    if view.get("start"):
+        st.session_state[f"start-{view['keyword']}-{view['period']}"] = view["start"]
+    st.session_state["viewing_saved"] = view["keyword"]
+elif st.session_state.get("viewing_saved"):
+    labels.setdefault(st.session_state["viewing_saved"], st.session_state["viewing_saved"])
+
+if not labels:
+    st.info("You follow no keywords yet.")
+    st.page_link("views/keywords.py", label="Add keywords", icon="🏷️")
+    st.stop()
+
+if st.session_state.get("kw") not in labels:
+    st.session_state.pop("kw", None)
+keyword = st.segmented_control(
+    "Keyword",
+    list(labels),
+    format_func=labels.get,
+    key="kw",
+    default=next(iter(labels)),
+    required=True,
+    bind="query-params",
+    width="stretch",
+)
+period = st.segmented_control(
+    "Period",
+    list(data.PERIODS),
+    format_func=data.PERIODS.get,
+    key="period",
+    default="day",
+    required=True,
+    bind="query-params",
+)
+available = data.periods(keyword, period)
+if not available:
+    st.info(
+        f"No {data.PERIODS[period].lower()} statistics for “{labels[keyword]}” yet. "
+        "They are computed every few minutes once tweets arrive; the Live feed shows "
+        "matching posts right away."
+    )
+    st.page_link("views/live.py", label="Open the live feed", icon="⚡")
+    st.stop()
+
+starts = [p["start"] for p in available]
+by_start = {p["start"]: p for p in available}
+skey = f"start-{keyword}-{period}"
+if st.session_state.get(skey) not in by_start:
+    st.session_state.pop(skey, None)
+start = st.selectbox(
+    "Which period", starts, format_func=lambda s: ui.period_label(by_start[s]), key=skey
+)
+doc = data.trend(keyword, period, start)
+if doc is None:
+    st.warning("This period was just replaced; pick it again.")
+    st.stop()
+
+title = labels[keyword]
+st.header(f"{title} — {data.PERIODS[period]} from {doc['start']}")
+if not doc.get("final", True):
+    st.caption(
+        "Current period, still in progress: changes compare it with the whole previous period."
+    )
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(
+    "Mentions",
+    f"{doc.get('mentions', 0):,}",
+    ui.pct(doc.get("change_mentions_pct")),
+    help=f"Previous period: {doc.get('prev_mentions') or 0:,}",
+)
+m2.metric(
+    "Unique users",
+    f"{doc.get('unique_users', 0):,}",
+    ui.pct(doc.get("change_users_pct")),
+    help=f"Previous period: {doc.get('prev_unique_users') or 0:,}",
+)
+spikes = [p for p in doc.get("series") or [] if p.get("is_spike")]
+m3.metric("Spikes", len(spikes), help="Buckets with a burst score ≥ 3 vs the trailing baseline")
+sent = doc.get("sentiment") or {}
+total = sum(int(v or 0) for v in sent.values())
+m4.metric(
+    "Positive",
+    f"{(sent.get('positive') or 0) / total:.0%}" if total else "—",
+    help="Share of positive posts (negative and neutral in the Sentiment tab)",
+)
+
+slug = f"{keyword}-{period}-{doc['start']}"
+trend_tab, posts_tab, words_tab, audience_tab, mood_tab = st.tabs(
+    ["Trend", "Top posts & users", "Related words", "Location & device", "Sentiment & correlation"]
+)
+with trend_tab:
+    ui.chart(*charts.mentions_chart(doc), f"mentions-{slug}", "mentions")
+    ui.chart(*charts.users_chart(doc), f"users-{slug}", "users")
+
+with posts_tab:
+    posts = pd.DataFrame(doc.get("top_posts") or [])
+    if posts.empty:
+        st.info("No posts in this period.")
+    else:
+        # link rebuilt from id and username rather than trusting a stored URL
+        posts["link"] = [
+            data.tweet_url(u, i)
+            for u, i in zip(posts["author_username"], posts["id"], strict=False)
+        ]
+        cols = ["text", "author_username", "retweets", "likes", "replies", "engagement", "link"]
+        posts = posts[[c for c in cols if c in posts]]
+        st.subheader("Top posts")
+        st.dataframe(
+            posts,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "link": st.column_config.LinkColumn("post", display_text="open ↗"),
+                "text": st.column_config.TextColumn("text", width="large"),
+            },
+        )
+        ui.download(posts, f"top-posts-{slug}", "dl-posts")
+    users = pd.DataFrame(doc.get("top_users") or [])
+    st.subheader("Top users")
+    if not users.empty:
+        users["profile"] = [data.tweet_url(u, 0).rsplit("/status", 1)[0] for u in users["username"]]
+        st.dataframe(
+            users[["username", "name", "posts", "followers", "profile"]],
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "profile": st.column_config.LinkColumn("profile", display_text="open ↗")
+            },
+        )
+        ui.download(users, f"top-users-{slug}", "dl-users")
+
+with words_tab:
+    related = charts.related_frame(doc)
+    if related.empty:
+        st.info("No related words yet.")
+    else:
+        st.subheader("Word cloud")
+        pairs = tuple((w, int(c)) for w, c in zip(related["word"], related["count"], strict=False))
+        st.image(ui.wordcloud_png(pairs), width="stretch")
+        ui.download(related[["word", "count"]], f"wordcloud-{slug}", "dl-cloud")
+        st.subheader("Ranking (association score vs the period background)")
+        ranking = related.assign(rank=range(1, len(related) + 1))[
+            ["rank", "word", "score", "count", "kind"]
+        ]
+        st.dataframe(ranking, hide_index=True, width="stretch")
+        ui.download(ranking, f"related-ranking-{slug}", "dl-ranking")
+        ui.chart(*charts.related_bar(doc), f"related-counts-{slug}", "related-bar")
+        ui.chart(*charts.bubble_chart(doc), f"related-bubbles-{slug}", "bubbles")
+
+with audience_tab:
+    a, b = st.columns(2)
+    with a:
+        ui.chart(
+            *charts.counts_chart(doc.get("locations"), "Locations"),
+            f"locations-{slug}",
+            "locations",
+        )
+    with b:
+        ui.chart(*charts.counts_chart(doc.get("devices"), "Devices"), f"devices-{slug}", "devices")
+
+with mood_tab:
+    ui.chart(*charts.sentiment_chart(doc), f"sentiment-{slug}", "sentiment")
+    corr = doc.get("correlation") or {}
+    reference = corr.get("reference")
+    if reference:
+        c1, c2, c3 = st.columns(3)
+        r = corr.get("r")
+        c1.metric(f"Pearson r with “{reference}”", "—" if r is None else f"{r:.2f}")
+        c2.metric("Best lag (buckets)", corr.get("lag", 0))
+        c3.metric("Buckets", corr.get("n", 0))
+        try:
+            ref_doc = data.trend(normalize_keyword(reference), period, doc["start"])
+        except InvalidKeyword:
+            ref_doc = None
+        ui.chart(
+            *charts.correlation_chart(doc, ref_doc, reference), f"correlation-{slug}", "correlation"
+        )
+    else:
+        st.info("No reference term configured for correlation.")
+
+with st.expander("💾 Save this analysis"):
+    with st.form("save_view", clear_on_submit=True):
+        name = st.text_input("Name", value=f"{title} · {data.PERIODS[period]}", key="save_name")
+        latest = st.checkbox("Always open the latest period", value=not doc.get("final", True))
+        if st.form_submit_button("Save"):
+            data.save_analysis(user.id, name, keyword, period, None if latest else doc["start"])
+            st.success("Saved. Find it under Saved analyses.")

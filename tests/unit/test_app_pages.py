@@ -1,0 +1,302 @@
+"""Each dashboard page's logic through streamlit.testing.v1.AppTest, on a fresh Mongo database
+and Cassandra keyspace of the test stack (TWEEKTREND_DASH_E2E_STACK=dev: the dev stack)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from streamlit_app import sample_data as sd
+from streamlit_app.auth import Accounts
+from tweektrend_dagster.config import Settings
+from tweektrend_dagster.ingest.schema import create_schema
+from tweektrend_dagster.keywords import KeywordRegistry
+from tweektrend_dagster.mail import read_mailbox, start_mailcatcher
+from tweektrend_dagster.resources.clients import cassandra_session, connect_mongo
+
+pytestmark = pytest.mark.integration
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app" / "app.py")
+SECRET = "apptest-secret"
+PASSWORD = "Tr3nd-watcher!"
+EVIL = "<script>alert(1)</script> **bold** [x](javascript:alert(1))"
+
+
+@pytest.fixture(scope="module")
+def env(request, tmp_path_factory):
+    if os.environ.get("TWEEKTREND_DASH_E2E_STACK") == "dev":
+        base = replace(Settings.from_env(), cassandra_port=9042, mongo_port=27017)
+    else:
+        base = request.getfixturevalue("stack_settings")
+    from tests.e2e.dashboard_server import free_port
+
+    name = "app" + uuid.uuid4().hex[:8]
+    home = tmp_path_factory.mktemp("apptest")
+    settings = replace(base, home=home, mongo_db=name, keyspace=name, smtp_port=free_port())
+    session, cluster = cassandra_session(settings, keyspace=None)
+    create_schema(session, settings)
+    db = connect_mongo(settings.mongo_uri, name)
+    today = datetime.now(UTC).date()
+    for keyword in ("코로나", "bts"):
+        sd.publish_trends(db, keyword, today)
+    now = datetime.now(UTC)
+    sd.insert_tweet_rows(session, [
+        sd.tweet_row("코로나", 10**15 + 1, now - timedelta(minutes=1), EVIL, "attacker"),
+        sd.tweet_row("코로나", 10**15 + 2, now - timedelta(hours=3), "older 코로나 post", "old"),
+    ])
+    catcher = start_mailcatcher(settings, echo=False)
+    saved = {k: os.environ.get(k) for k in ENV_KEYS}
+    os.environ.update({
+        "TWEEKTREND_HOME": str(home), "TWEEKTREND_MONGO_DB": name, "TWEEKTREND_KEYSPACE": name,
+        "TWEEKTREND_SECRET_KEY": SECRET, "TWEEKTREND_SMTP_PORT": str(settings.smtp_port),
+        "TWEEKTREND_SMTP_HOST": "127.0.0.1", "TWEEKTREND_PUBLIC_URL": "http://testserver",
+        "TWEEKTREND_MONGO_PORT": str(settings.mongo_port),
+        "TWEEKTREND_CASSANDRA_PORT": str(settings.cassandra_port),
+    })
+    try:
+        yield settings, db
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        catcher.stop()
+        db.client.drop_database(name)
+        db.client.close()
+        session.execute(f"DROP KEYSPACE IF EXISTS {name}", timeout=60)
+        cluster.shutdown()
+
+
+ENV_KEYS = ["TWEEKTREND_HOME", "TWEEKTREND_MONGO_DB", "TWEEKTREND_KEYSPACE",
+            "TWEEKTREND_SECRET_KEY", "TWEEKTREND_SMTP_PORT", "TWEEKTREND_SMTP_HOST",
+            "TWEEKTREND_PUBLIC_URL", "TWEEKTREND_MONGO_PORT", "TWEEKTREND_CASSANDRA_PORT"]
+
+
+def new_user(db, keywords: list[str], verified: bool = True):
+    accounts = Accounts(db, SECRET)
+    user = accounts.sign_up(f"u{uuid.uuid4().hex[:8]}@example.com", PASSWORD)
+    if verified:
+        db["users"].update_one({"_id": user.id}, {"$set": {"verified": True}})
+    for k in keywords:
+        KeywordRegistry(db).add(user.id, k)
+    return user, accounts.open_session(user.id)
+
+
+def visitor(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    if page:
+        at.switch_page(page).run()
+    return at
+
+
+def member(token: str, page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["auth_token"] = token  # what the cookie restores after a reload
+    at.run()
+    at.switch_page(page).run()
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "title", "header", "subheader", "text",
+                                   "success", "error", "info", "warning")
+             for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_landing_introduces_the_service(env):
+    at = visitor()
+    assert not at.exception
+    assert "Follow any keyword on X" in texts(at)
+    assert "identity provider" not in texts(at)  # no [auth] secrets: social login hidden
+
+
+def test_signup_errors_then_mail_then_onboarding(env):
+    settings, db = env
+    at = visitor("views/signup.py")
+    email = f"new{uuid.uuid4().hex[:6]}@example.com"
+    at.text_input(key="su_email").input(email)
+    at.text_input(key="su_password").input("weak")
+    at.text_input(key="su_confirm").input("weak")
+    at.button[0].click().run()
+    assert "Password too weak" in texts(at)
+    at.text_input(key="su_password").input(PASSWORD)
+    at.text_input(key="su_confirm").input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    assert "Almost there" in texts(at)
+    mail = read_mailbox(settings, email)[-1]
+    assert mail.links[0].startswith("http://testserver/?verify=")
+    # onboarding keywords wait until the address is confirmed
+    at.text_input(key="signup_kw_text").input("코로나, #BTS ,")
+    at.button[0].click().run()
+    assert db["users"].find_one({"email": email})["pending_keywords"] == ["코로나", "#BTS"]
+    assert db["user_keywords"].count_documents({}) >= 0
+    # the same address again
+    again = visitor("views/signup.py")
+    again.text_input(key="su_email").input(email.upper())
+    again.text_input(key="su_password").input(PASSWORD)
+    again.text_input(key="su_confirm").input(PASSWORD)
+    again.button[0].click().run()
+    assert "already exists" in texts(again)
+    # opening the link verifies and registers the pending keywords
+    link = AppTest.from_file(APP, default_timeout=30)
+    link.query_params["verify"] = mail.links[0].split("verify=")[1]
+    link.run()
+    assert "confirmed" in texts(link)
+    user_id = db["users"].find_one({"email": email})["_id"]
+    followed = {k["keyword"] for k in KeywordRegistry(db).user_keywords(user_id)}
+    assert followed == {"코로나", "bts"}
+
+
+def test_login_refuses_unverified_and_rate_limits(env):
+    _, db = env
+    user, _ = new_user(db, [], verified=False)
+    at = visitor("views/login.py")
+    at.text_input(key="li_email").input(user.email)
+    at.text_input(key="li_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert "confirm your e-mail" in texts(at)
+    db["users"].update_one({"_id": user.id}, {"$set": {"verified": True}})
+    for _ in range(3):
+        at.text_input(key="li_password").input("wrong-one-1")
+        at.button[0].click().run()
+    at.text_input(key="li_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert "Too many failed logins" in texts(at)
+
+
+def test_login_opens_a_session_and_shows_onboarding(env):
+    _, db = env
+    user, _ = new_user(db, [])
+    at = visitor("views/login.py")
+    at.text_input(key="li_email").input(user.email)
+    at.text_input(key="li_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.session_state["auth_token"]
+    assert "Welcome to TweekTrend" in texts(at)
+    assert db["sessions"].count_documents({"user_id": user.id}) == 2  # new_user opened one
+
+
+def test_a_forged_session_token_is_a_visitor(env):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["auth_token"] = "forged.token.value"
+    at.run()
+    assert "Follow any keyword on X" in texts(at)
+
+
+def test_trends_page_shows_metrics_charts_and_csv(env):
+    _, db = env
+    _, token = new_user(db, ["코로나", "BTS"])
+    at = member(token, "views/trends.py")
+    assert not at.exception
+    labels = [m.label for m in at.metric]
+    assert labels[:4] == ["Mentions", "Unique users", "Spikes", "Positive"]
+    assert at.metric[0].delta  # change vs the previous period
+    assert len(at.tabs) == 5
+    charts = at.get("plotly_chart")
+    assert len(charts) >= 8  # volume, users, related x2, location, device, sentiment, corr.
+    assert len(at.get("download_button")) >= len(charts)
+    assert "코로나 — Day" in texts(at)
+    at.segmented_control(key="period").set_value("quarter").run()
+    assert "3 months" in texts(at) and not at.exception
+    at.segmented_control(key="kw").set_value("bts").run()
+    assert "BTS — 3 months" in texts(at)
+
+
+def test_saved_analyses_are_private(env):
+    _, db = env
+    alice, alice_token = new_user(db, ["코로나"])
+    _, bob_token = new_user(db, ["bts"])
+    at = member(alice_token, "views/trends.py")
+    at.text_input(key="save_name").input("Alice corona")
+    at.get("form_submit_button")  # exists
+    save = next(b for b in at.button if b.label == "Save")
+    save.click().run()
+    assert db["saved_analyses"].count_documents({"user_id": alice.id}) == 1
+    mine = member(alice_token, "views/saved.py")
+    assert "Alice corona" in texts(mine)
+    theirs = member(bob_token, "views/saved.py")
+    assert "Alice corona" not in texts(theirs) and "Nothing saved yet" in texts(theirs)
+    # Bob's keyword list does not include Alice's
+    kws = member(bob_token, "views/keywords.py")
+    assert "코로나" not in texts(kws) and "bts" in texts(kws)
+    # reopening restores keyword and period
+    open_btn = next(b for b in mine.button if b.label == "Open")
+    open_btn.click().run()
+    assert "Alice corona" not in texts(mine) and "코로나 — Day" in texts(mine)
+
+
+def test_keywords_add_validate_delete(env):
+    _, db = env
+    user, token = new_user(db, ["bts"])
+    at = member(token, "views/keywords.py")
+    at.text_input(key="add_kw_text").input("  #넷플릭스 ")
+    at.button[0].click().run()
+    assert "Following 넷플릭스" in texts(at)
+    assert KeywordRegistry(db).follows(user.id, "넷플릭스")
+    assert "넷플릭스" in KeywordRegistry(db).active_keywords()
+    at.text_input(key="add_kw_text").input("x" * 200)
+    at.button[0].click().run()
+    assert at.error
+    at.button(key="del-넷플릭스").click().run()
+    assert not KeywordRegistry(db).follows(user.id, "넷플릭스")
+
+
+def test_live_feed_renders_tweets_as_plain_text(env):
+    _, db = env
+    _, token = new_user(db, ["코로나"])
+    at = member(token, "views/live.py")
+    assert not at.exception
+    assert EVIL in [t.value for t in at.text]  # st.text: no Markdown, no HTML
+    assert all(EVIL not in m.value for m in at.markdown)
+    assert "older 코로나 post" in [t.value for t in at.text]  # earlier hour partitions too
+    assert not [b for b in at.button if b.label.startswith("♥")]  # no X keys: no actions
+
+
+def test_x_actions_appear_with_credentials(env):
+    _, db = env
+    user, token = new_user(db, ["코로나"])
+    at = member(token, "views/settings.py")
+    for box, value in zip(at.text_input, ["k", "s", "t", "ts"], strict=True):
+        box.input(value)
+    next(b for b in at.button if b.label == "Save X keys").click().run()
+    assert Accounts(db, SECRET).x_credentials(user.id)["access_token"] == "t"
+    live = member(token, "views/live.py")
+    assert [b for b in live.button if b.label.startswith("♥")]
+
+
+def test_compare_needs_two_keywords_and_charts_share_of_voice(env):
+    _, db = env
+    _, one = new_user(db, ["bts"])
+    assert "at least two keywords" in texts(member(one, "views/compare.py"))
+    _, two = new_user(db, ["bts", "코로나"])
+    at = member(two, "views/compare.py")
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 2
+
+
+def test_logout_deletes_the_session(env):
+    _, db = env
+    user, token = new_user(db, ["bts"])
+    at = member(token, "views/keywords.py")
+    at.button(key="logout").click().run()
+    assert "You are logged out" in texts(at) or "Follow any keyword" in texts(at)
+    assert db["sessions"].count_documents({"user_id": user.id}) == 0
+    assert Accounts(db, SECRET).session_user(token) is None
+
+
+def test_unreachable_mongo_is_explained_not_a_traceback(env, monkeypatch):
+    from tests.e2e.dashboard_server import free_port
+
+    monkeypatch.setenv("TWEEKTREND_MONGO_PORT", str(free_port()))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    assert "MongoDB (FerretDB) is not reachable" in at.error[0].value
