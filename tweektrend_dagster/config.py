@@ -73,7 +73,7 @@ class Settings:
             cassandra_heap=_env("CASSANDRA_HEAP", "1G"),
         )
 
-    # Addresses as clients want them; explicit URL variables win (production points these elsewhere).
+    # Addresses as clients want them; explicit variables win (production points them elsewhere).
     @property
     def kafka_bootstrap(self) -> str:
         return _env("KAFKA_BOOTSTRAP", f"{self.host}:{self.kafka_port}")

@@ -107,22 +107,37 @@ class Stack:
             self._wait_ready(server)
 
     def _wait_ready(self, server: Server) -> None:
-        proc = self._proc(server.name)
-        deadline = time.monotonic() + server.start_timeout
+        detail = self._wait(
+            server.title,
+            self._proc(server.name),
+            server.probe,
+            server.address(),
+            server.start_timeout,
+        )
+        self.echo(f"  {server.title}: up at {server.address()} ({detail})")
+
+    def _wait(
+        self,
+        title: str,
+        proc: ManagedProcess,
+        probe: Callable[[], object],
+        address: str,
+        timeout: float,
+    ) -> object:
+        """Until `probe()` answers; a process that exits meanwhile is reported with its log."""
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not proc.running():
                 raise StackError(
-                    f"{server.title} exited during start-up. Last lines of {proc.logfile}:\n"
+                    f"{title} exited during start-up. Last lines of {proc.logfile}:\n"
                     f"{proc.log_tail(25)}"
                 )
-            detail = server.probe()
-            if detail:
-                self.echo(f"  {server.title}: up at {server.address()} ({detail})")
-                return
+            answer = probe()
+            if answer:
+                return answer
             time.sleep(1)
         raise StackError(
-            f"{server.title} did not answer at {server.address()} "
-            f"within {server.start_timeout:.0f}s. "
+            f"{title} did not answer at {address} within {timeout:.0f}s. "
             f"Last lines of {proc.logfile}:\n{proc.log_tail(25)}"
         )
 
@@ -147,7 +162,10 @@ class Stack:
                 target.write_text(source.read_text())
             proc.start(app.argv, self.settings.home / "apps", env=app.env)
             if app.url:
-                self._wait_http(app, proc)
+                self._wait(
+                    app.title, proc, lambda url=app.url: _http_ok(url), app.url, app.start_timeout
+                )
+                self.echo(f"  {app.title}: up at {app.address}")
             else:
                 time.sleep(0.5)
                 if not proc.running():
@@ -157,23 +175,6 @@ class Stack:
                     )
                 where = "" if app.address == "-" else f"at {app.address}, "
                 self.echo(f"  {app.title}: running ({where}log {proc.logfile})")
-
-    def _wait_http(self, app: App, proc: ManagedProcess) -> None:
-        deadline = time.monotonic() + app.start_timeout
-        while time.monotonic() < deadline:
-            if not proc.running():
-                raise StackError(
-                    f"{app.title} exited during start-up. Last lines of "
-                    f"{proc.logfile}:\n{proc.log_tail(25)}"
-                )
-            if _http_ok(app.url):
-                self.echo(f"  {app.title}: up at {app.address}")
-                return
-            time.sleep(1)
-        raise StackError(
-            f"{app.title} did not answer at {app.url} within {app.start_timeout:.0f}s;"
-            f" see {proc.logfile}"
-        )
 
     # -- the commands ----------------------------------------------------------------------------
     def up(self, servers_only: bool = False) -> None:
