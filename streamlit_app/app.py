@@ -65,8 +65,9 @@ def _visitor_pages() -> list[st.Page]:
         target, note = "views/landing.py", ("success", "You are logged out.")
     return [
         st.Page("views/landing.py", title="Welcome", icon=":material/home:", default=True),
-        st.Page("views/signup.py", title="Sign up", icon=":material/person_add:",
-                url_path="signup"),
+        st.Page(
+            "views/signup.py", title="Sign up", icon=":material/person_add:", url_path="signup"
+        ),
         st.Page("views/login.py", title="Log in", icon=":material/login:", url_path="login"),
         *[_redirect(target, p, note) for p in MEMBER_PAGES],
     ]
@@ -75,15 +76,27 @@ def _visitor_pages() -> list[st.Page]:
 def _member_pages(has_keywords: bool) -> dict[str, list[st.Page]]:
     first = "views/trends.py" if has_keywords else "views/onboarding.py"
     analyse = [
-        st.Page("views/trends.py", title="Trends", icon=":material/trending_up:",
-                url_path="trends"),
+        st.Page(
+            "views/trends.py", title="Trends", icon=":material/trending_up:", url_path="trends"
+        ),
         st.Page("views/live.py", title="Live feed", icon=":material/bolt:", url_path="live"),
-        st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:",
-                url_path="compare"),
+        st.Page(
+            "views/compare.py",
+            title="Compare",
+            icon=":material/compare_arrows:",
+            url_path="compare",
+        ),
     ]
     if not has_keywords:
-        analyse.insert(0, st.Page("views/onboarding.py", title="Get started",
-                                  icon=":material/auto_awesome:", url_path="start"))
+        analyse.insert(
+            0,
+            st.Page(
+                "views/onboarding.py",
+                title="Get started",
+                icon=":material/auto_awesome:",
+                url_path="start",
+            ),
+        )
     # "/" goes to the first useful page, whose own URL then keeps working on reload
     hidden = [_redirect(first, "home", None, default=True)]
     hidden += [_redirect(first, p, None) for p in VISITOR_PAGES]
@@ -92,12 +105,21 @@ def _member_pages(has_keywords: bool) -> dict[str, list[st.Page]]:
     return {
         "Analyse": analyse,
         "Yours": [
-            st.Page("views/keywords.py", title="Keywords", icon=":material/label:",
-                    url_path="keywords"),
-            st.Page("views/saved.py", title="Saved analyses", icon=":material/bookmark:",
-                    url_path="saved"),
-            st.Page("views/settings.py", title="Settings", icon=":material/settings:",
-                    url_path="settings"),
+            st.Page(
+                "views/keywords.py", title="Keywords", icon=":material/label:", url_path="keywords"
+            ),
+            st.Page(
+                "views/saved.py",
+                title="Saved analyses",
+                icon=":material/bookmark:",
+                url_path="saved",
+            ),
+            st.Page(
+                "views/settings.py",
+                title="Settings",
+                icon=":material/settings:",
+                url_path="settings",
+            ),
         ],
         "": hidden,
     }

@@ -9,7 +9,9 @@ names the server and how to start it; app.py shows that message instead of a tra
 
 from __future__ import annotations
 
+import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -21,6 +23,7 @@ from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from streamlit_app.auth import Accounts, load_secret
+from tweektrend_dagster.analytics.periods import Period
 from tweektrend_dagster.config import Settings
 from tweektrend_dagster.keywords import KeywordRegistry, normalize_keyword
 from tweektrend_dagster.resources.clients import START_HINT, connect_cassandra, connect_mongo
@@ -40,21 +43,29 @@ def ensure_indexes(db: Database) -> None:
     """The indexes the dashboard's queries rely on (idempotent). `trends` is written by the
     analytics; the period list query (keyword, period, newest start) needs this one."""
     db["trends"].create_index(
-        [("keyword", pymongo.ASCENDING), ("period", pymongo.ASCENDING),
-         ("start", pymongo.DESCENDING)], name="keyword_period_start")
-    db["saved_analyses"].create_index(
-        [("user_id", pymongo.ASCENDING), ("created_at", pymongo.DESCENDING)], name="user_created")
-
-
-def fetch_periods(db: Database, keyword: str, period: str, limit: int = 12) -> list[dict]:
-    """Published periods of a keyword, newest first: [{start, end, final}]."""
-    cursor = (
-        db["trends"]
-        .find({"keyword": keyword, "period": period}, {"_id": 0, "start": 1, "end": 1, "final": 1})
-        .sort("start", pymongo.DESCENDING)
-        .limit(limit)
+        [
+            ("keyword", pymongo.ASCENDING),
+            ("period", pymongo.ASCENDING),
+            ("start", pymongo.DESCENDING),
+        ],
+        name="keyword_period_start",
     )
-    return list(cursor)
+    db["saved_analyses"].create_index(
+        [("user_id", pymongo.ASCENDING), ("created_at", pymongo.DESCENDING)], name="user_created"
+    )
+
+
+def period_choices(period: str, today: date, back: int = 12) -> list[dict]:
+    """The current period and `back` earlier ones, newest first: [{start, end, current}].
+    Computed with the analytics' own calendar (Monday weeks, Jan/Apr/Jul/Oct quarters) rather
+    than queried: FerretDB serves only `_id` lookups from an index, any other filter on `trends`
+    scans every document (seconds at a thousand documents)."""
+    p = Period.containing(period, today)  # type: ignore[arg-type]
+    out = []
+    for i in range(back + 1):
+        out.append({"start": p.start.isoformat(), "end": p.end.isoformat(), "current": i == 0})
+        p = p.previous
+    return out
 
 
 def fetch_trend(db: Database, keyword: str, period: str, start: str) -> dict | None:
@@ -62,19 +73,51 @@ def fetch_trend(db: Database, keyword: str, period: str, start: str) -> dict | N
 
 
 def fetch_trends(db: Database, keywords: list[str], period: str, start: str) -> dict[str, dict]:
-    """The same period of several keywords (comparison, share of voice)."""
-    ids = [f"{k}|{period}|{start}" for k in keywords]
-    docs = db["trends"].find({"_id": {"$in": ids}}, {"keyword": 1, "series": 1, "mentions": 1})
-    return {d["keyword"]: d for d in docs}
+    """The same period of several keywords (comparison, share of voice), one `_id` lookup each
+    (an `$in` on `_id` is a full scan on FerretDB)."""
+    out = {}
+    for keyword in keywords:
+        doc = db["trends"].find_one(
+            {"_id": f"{keyword}|{period}|{start}"}, {"keyword": 1, "series": 1, "mentions": 1}
+        )
+        if doc is not None:
+            out[keyword] = doc
+    return out
 
 
-def fetch_keyword_page(db: Database, keyword: str, period: str, start: str | None = None) -> dict:
-    """Everything the keyword page needs from Mongo: the period list and one trend document."""
-    periods = fetch_periods(db, keyword, period)
-    if start is None and periods:
-        start = periods[0]["start"]
-    doc = fetch_trend(db, keyword, period, start) if start else None
-    return {"periods": periods, "start": start, "trend": doc}
+def reference_keyword() -> str:
+    """The correlation's reference term, as the analytics read it (TrendsConfig)."""
+    raw = os.environ.get("TWEEKTREND_REFERENCE_KEYWORD", "코로나")
+    try:
+        return normalize_keyword(raw)
+    except ValueError:
+        return raw
+
+
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="tt-mongo")
+
+
+def fetch_keyword_page(
+    db: Database, keyword: str, period: str, start: str | None = None, today: date | None = None
+) -> dict:
+    """Everything the keyword page needs from Mongo: the period choices, the trend document
+    (the current period's unless `start` is given) and the reference term's series for the
+    correlation chart, the two lookups in parallel (each costs a round trip to FerretDB)."""
+    periods = period_choices(period, today or datetime.now(UTC).date())
+    start = start or periods[0]["start"]
+    ref_kw = reference_keyword()
+    ref = _POOL.submit(
+        db["trends"].find_one, {"_id": f"{ref_kw}|{period}|{start}"}, {"series": 1, "keyword": 1}
+    )
+    doc = fetch_trend(db, keyword, period, start)
+    reference = ref.result()
+    wanted = ((doc or {}).get("correlation") or {}).get("reference")
+    if doc is not None and wanted and wanted != ref_kw:
+        try:
+            reference = fetch_trend(db, normalize_keyword(wanted), period, start)
+        except ValueError:
+            reference = None
+    return {"periods": periods, "start": start, "trend": doc, "reference": reference}
 
 
 _LIVE_STMT: dict[int, Any] = {}
@@ -229,14 +272,19 @@ def _mongo_call(fn, *args):
 
 
 # --- cached queries for the pages -------------------------------------------------------------
-@st.cache_data(ttl=30, show_spinner=False)
-def periods(keyword: str, period: str) -> list[dict]:
-    return _mongo_call(fetch_periods, mongo(), keyword, period)
+def periods(period: str) -> list[dict]:
+    return period_choices(period, today())
 
 
 @st.cache_data(ttl=30, show_spinner=False)
 def trend(keyword: str, period: str, start: str) -> dict | None:
     return _mongo_call(fetch_trend, mongo(), keyword, period, start)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def keyword_page(keyword: str, period: str, start: str) -> dict:
+    """The trend document and the reference series of one keyword page (see fetch_keyword_page)."""
+    return _mongo_call(fetch_keyword_page, mongo(), keyword, period, start)
 
 
 @st.cache_data(ttl=30, show_spinner=False)

@@ -9,7 +9,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-PERIOD_DAYS = {"week": 7}
+from tweektrend_dagster.analytics.periods import Period
 
 _WORDS = {
     "코로나": [
@@ -46,28 +46,17 @@ _DEVICES = ["Twitter for iPhone", "Twitter for Android", "Twitter Web App", "Twe
 
 
 def period_bounds(period: str, start: date) -> tuple[date, date]:
-    """[start, end) of a period that begins at `start`."""
-    if period == "day":
-        return start, start + timedelta(days=1)
-    if period == "week":
-        return start, start + timedelta(days=7)
-    months = 1 if period == "month" else 3
-    y, m = divmod(start.month - 1 + months, 12)
-    return start, date(start.year + y, m + 1, 1)
+    """[start, end) of a period that begins at `start` (the analytics' calendar)."""
+    p = Period(period, start)  # type: ignore[arg-type]
+    return p.start, p.end
 
 
 def period_start(period: str, day: date) -> date:
-    if period == "day":
-        return day
-    if period == "week":
-        return day - timedelta(days=day.weekday())
-    if period == "month":
-        return day.replace(day=1)
-    return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    return Period.containing(period, day).start  # type: ignore[arg-type]
 
 
 def previous_start(period: str, start: date) -> date:
-    return period_start(period, start - timedelta(days=1))
+    return Period(period, start).previous.start  # type: ignore[arg-type]
 
 
 def make_trend_doc(

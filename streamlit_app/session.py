@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 
 import streamlit as st
 
@@ -19,6 +20,7 @@ from streamlit_app import data
 from streamlit_app.auth import SESSION_MAX_AGE, User
 
 COOKIE = "tweektrend_session"
+RECHECK_SECONDS = 15
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")  # itsdangerous URL-safe tokens only
 
 
@@ -31,15 +33,19 @@ def oidc_configured() -> bool:
 
 
 def current_user() -> User | None:
-    """The logged-in user of this browser, or None. Revalidated on every run (two small
-    finds) so a logout elsewhere takes effect at once."""
+    """The logged-in user of this browser, or None. The server-side session is re-read at
+    most every RECHECK_SECONDS (two finds), so a logout elsewhere takes effect within that."""
     state = st.session_state
     token = state.get("auth_token")
     if token is None and not state.get("cookie_cleared"):
         token = st.context.cookies.get(COOKIE)
+    cached = state.get("auth_checked")
+    if token and cached and cached[0] == token and time.monotonic() - cached[1] < RECHECK_SECONDS:
+        return cached[2]
     user = data.accounts().session_user(token) if token else None
     if user is not None:
         state["auth_token"] = token
+        state["auth_checked"] = (token, time.monotonic(), user)
         return user
     if token:  # a forged, expired or logged-out token: forget it everywhere
         state.pop("auth_token", None)
@@ -55,6 +61,7 @@ def log_in(token: str) -> None:
 
 
 def log_out() -> None:
+    st.session_state.pop("auth_checked", None)
     data.accounts().logout(st.session_state.pop("auth_token", None))
     st.session_state["cookie_cleared"] = True
     for key in list(st.session_state.keys()):

@@ -93,7 +93,7 @@ def wordcloud_png(words: tuple[tuple[str, int], ...]) -> bytes:
 
 def period_label(p: dict) -> str:
     label = f"{p['start']} → {p['end']}" if p.get("end") else p["start"]
-    return label + ("" if p.get("final", True) else "  (current, in progress)")
+    return label + ("  (current, in progress)" if p.get("current") else "")
 
 
 def pct(value: float | None) -> str | None:

@@ -25,13 +25,18 @@ period = st.segmented_control(
 if len(chosen) < 2:
     st.warning("Pick two or more keywords.")
     st.stop()
-starts = sorted({p["start"] for k in chosen for p in data.periods(k, period)}, reverse=True)
-if not starts:
-    st.info("No statistics for these keywords yet.")
-    st.stop()
-start = st.selectbox("Period starting", starts, key=f"cmp_start_{period}")
+choices = {p["start"]: p for p in data.periods(period)}
+start = st.selectbox(
+    "Which period",
+    list(choices),
+    key=f"cmp_start_{period}",
+    format_func=lambda s: ui.period_label(choices[s]),
+)
 docs = data.compare(tuple(chosen), period, start)
 missing = [labels[k] for k in chosen if k not in docs]
+if len(missing) == len(chosen):
+    st.info("No statistics for these keywords in this period yet.")
+    st.stop()
 if missing:
     st.caption("No data for: " + ", ".join(ui.plain(m) for m in missing))
 slug = f"{'+'.join(chosen)}-{period}-{start}"

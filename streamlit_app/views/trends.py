@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from streamlit_app import charts, data, ui
-from tweektrend_dagster.keywords import InvalidKeyword, normalize_keyword
 
 user = ui.require_user()
 ui.flash()
@@ -48,27 +47,26 @@ period = st.segmented_control(
     required=True,
     bind="query-params",
 )
-available = data.periods(keyword, period)
-if not available:
-    st.info(
-        f"No {data.PERIODS[period].lower()} statistics for “{labels[keyword]}” yet. "
-        "They are computed every few minutes once tweets arrive; the Live feed shows "
-        "matching posts right away."
-    )
-    st.page_link("views/live.py", label="Open the live feed", icon="⚡")
-    st.stop()
-
-starts = [p["start"] for p in available]
+available = data.periods(period)
 by_start = {p["start"]: p for p in available}
 skey = f"start-{keyword}-{period}"
 if st.session_state.get(skey) not in by_start:
     st.session_state.pop(skey, None)
 start = st.selectbox(
-    "Which period", starts, format_func=lambda s: ui.period_label(by_start[s]), key=skey
+    "Which period", list(by_start), format_func=lambda s: ui.period_label(by_start[s]), key=skey
 )
-doc = data.trend(keyword, period, start)
+page = data.keyword_page(keyword, period, start)
+doc = page["trend"]
 if doc is None:
-    st.warning("This period was just replaced; pick it again.")
+    if by_start[start]["current"]:
+        st.info(
+            f"No {data.PERIODS[period].lower()} statistics for “{labels[keyword]}” yet. "
+            "They are computed every few minutes once tweets arrive; the Live feed shows "
+            "matching posts right away."
+        )
+        st.page_link("views/live.py", label="Open the live feed", icon=":material/bolt:")
+    else:
+        st.info("No statistics for this period: nothing was collected for the keyword then.")
     st.stop()
 
 title = labels[keyword]
@@ -184,10 +182,7 @@ with mood_tab:
         c1.metric(f"Pearson r with “{reference}”", "—" if r is None else f"{r:.2f}")
         c2.metric("Best lag (buckets)", corr.get("lag", 0))
         c3.metric("Buckets", corr.get("n", 0))
-        try:
-            ref_doc = data.trend(normalize_keyword(reference), period, doc["start"])
-        except InvalidKeyword:
-            ref_doc = None
+        ref_doc = page["reference"]
         ui.chart(
             *charts.correlation_chart(doc, ref_doc, reference), f"correlation-{slug}", "correlation"
         )

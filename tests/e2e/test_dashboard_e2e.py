@@ -24,8 +24,10 @@ expect = playwright_api.expect
 
 SHOTS = ROOT / "docs" / "screenshots"
 PASSWORD = "Tr3nd-watcher!"
-EVIL = ("EVIL <script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=1\"> "
-        "**bold** [click](javascript:window.__pwned=1)")
+EVIL = (
+    'EVIL <script>window.__pwned=1</script><img src=x onerror="window.__pwned=1"> '
+    "**bold** [click](javascript:window.__pwned=1)"
+)
 T = 30_000  # ms: a Streamlit rerun plus a Mongo round trip, with room for a slow CI machine
 expect.set_options(timeout=T)
 
@@ -48,11 +50,19 @@ def dash(base_settings, tmp_path_factory):
         for keyword in ("코로나", "bts", "넷플릭스"):
             sd.publish_trends(d.db, keyword, today)
         now = datetime.now(UTC)
-        rows = [sd.tweet_row("코로나", 10**15 + i, now - timedelta(minutes=5 * i + 1),
-                             f"코로나 소식 {i}: 확진자 백신 news", f"reporter{i}")
-                for i in range(15)]
-        rows.append(sd.tweet_row("코로나", 10**15 + 99, now - timedelta(seconds=30), EVIL,
-                                 "attacker"))
+        rows = [
+            sd.tweet_row(
+                "코로나",
+                10**15 + i,
+                now - timedelta(minutes=5 * i + 1),
+                f"코로나 소식 {i}: 확진자 백신 news",
+                f"reporter{i}",
+            )
+            for i in range(15)
+        ]
+        rows.append(
+            sd.tweet_row("코로나", 10**15 + 99, now - timedelta(seconds=30), EVIL, "attacker")
+        )
         sd.insert_tweet_rows(d.cassandra, rows)
         yield d
 
@@ -105,9 +115,16 @@ def make_user(dash, email: str, keywords: list[str]) -> None:
     for k in keywords:
         KeywordRegistry(dash.db).add(user.id, k)
     dash.db["saved_analyses"].insert_one(
-        {"_id": uuid.uuid4().hex, "user_id": user.id, "name": "Secret plan of the other user",
-         "keyword": keywords[0], "period": "week", "start": None,
-         "created_at": datetime.now(UTC)})
+        {
+            "_id": uuid.uuid4().hex,
+            "user_id": user.id,
+            "name": "Secret plan of the other user",
+            "keyword": keywords[0],
+            "period": "week",
+            "start": None,
+            "created_at": datetime.now(UTC),
+        }
+    )
 
 
 def test_landing_signup_verify_login_keyword_charts_live(dash, browser):
@@ -164,8 +181,10 @@ def test_landing_signup_verify_login_keyword_charts_live(dash, browser):
     page.goto(f"{dash.url}/live")
     expect(page.get_by_text("코로나 소식 0", exact=False).first).to_be_visible()
     fresh = f"brand new post {uuid.uuid4().hex[:6]}"
-    sd.insert_tweet_rows(dash.cassandra, [
-        sd.tweet_row("코로나", 10**15 + 500, datetime.now(UTC), f"코로나 {fresh}", "fresh")])
+    sd.insert_tweet_rows(
+        dash.cassandra,
+        [sd.tweet_row("코로나", 10**15 + 500, datetime.now(UTC), f"코로나 {fresh}", "fresh")],
+    )
     expect(page.get_by_text(fresh)).to_be_visible(timeout=20_000)
     shot(page, "07-live-feed")
 
@@ -188,8 +207,11 @@ def test_landing_signup_verify_login_keyword_charts_live(dash, browser):
     page.get_by_role("button", name="Open").first.click()
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
 
-    for path, name in (("keywords", "09-keywords"), ("compare", "10-compare"),
-                       ("settings", "11-settings")):
+    for path, name in (
+        ("keywords", "09-keywords"),
+        ("compare", "10-compare"),
+        ("settings", "11-settings"),
+    ):
         page.goto(f"{dash.url}/{path}")
         page.wait_for_load_state("networkidle")
         expect(page.get_by_text(f"Logged in as {email}")).to_be_visible()
@@ -222,7 +244,8 @@ def test_users_only_see_their_own_keywords_and_saved_analyses(dash, browser):
     make_user(dash, me, ["bts"])
     dash.db["saved_analyses"].update_many(
         {"user_id": dash.db["users"].find_one({"email": me})["_id"]},
-        {"$set": {"name": "Mine only"}})
+        {"$set": {"name": "Mine only"}},
+    )
     page = new_page(browser)
     log_in(page, dash.url, me, PASSWORD)
     wait_logged_in(page, me)

@@ -45,19 +45,30 @@ def env(request, tmp_path_factory):
     for keyword in ("코로나", "bts"):
         sd.publish_trends(db, keyword, today)
     now = datetime.now(UTC)
-    sd.insert_tweet_rows(session, [
-        sd.tweet_row("코로나", 10**15 + 1, now - timedelta(minutes=1), EVIL, "attacker"),
-        sd.tweet_row("코로나", 10**15 + 2, now - timedelta(hours=3), "older 코로나 post", "old"),
-    ])
+    sd.insert_tweet_rows(
+        session,
+        [
+            sd.tweet_row("코로나", 10**15 + 1, now - timedelta(minutes=1), EVIL, "attacker"),
+            sd.tweet_row(
+                "코로나", 10**15 + 2, now - timedelta(hours=3), "older 코로나 post", "old"
+            ),
+        ],
+    )
     catcher = start_mailcatcher(settings, echo=False)
     saved = {k: os.environ.get(k) for k in ENV_KEYS}
-    os.environ.update({
-        "TWEEKTREND_HOME": str(home), "TWEEKTREND_MONGO_DB": name, "TWEEKTREND_KEYSPACE": name,
-        "TWEEKTREND_SECRET_KEY": SECRET, "TWEEKTREND_SMTP_PORT": str(settings.smtp_port),
-        "TWEEKTREND_SMTP_HOST": "127.0.0.1", "TWEEKTREND_PUBLIC_URL": "http://testserver",
-        "TWEEKTREND_MONGO_PORT": str(settings.mongo_port),
-        "TWEEKTREND_CASSANDRA_PORT": str(settings.cassandra_port),
-    })
+    os.environ.update(
+        {
+            "TWEEKTREND_HOME": str(home),
+            "TWEEKTREND_MONGO_DB": name,
+            "TWEEKTREND_KEYSPACE": name,
+            "TWEEKTREND_SECRET_KEY": SECRET,
+            "TWEEKTREND_SMTP_PORT": str(settings.smtp_port),
+            "TWEEKTREND_SMTP_HOST": "127.0.0.1",
+            "TWEEKTREND_PUBLIC_URL": "http://testserver",
+            "TWEEKTREND_MONGO_PORT": str(settings.mongo_port),
+            "TWEEKTREND_CASSANDRA_PORT": str(settings.cassandra_port),
+        }
+    )
     try:
         yield settings, db
     finally:
@@ -73,9 +84,17 @@ def env(request, tmp_path_factory):
         cluster.shutdown()
 
 
-ENV_KEYS = ["TWEEKTREND_HOME", "TWEEKTREND_MONGO_DB", "TWEEKTREND_KEYSPACE",
-            "TWEEKTREND_SECRET_KEY", "TWEEKTREND_SMTP_PORT", "TWEEKTREND_SMTP_HOST",
-            "TWEEKTREND_PUBLIC_URL", "TWEEKTREND_MONGO_PORT", "TWEEKTREND_CASSANDRA_PORT"]
+ENV_KEYS = [
+    "TWEEKTREND_HOME",
+    "TWEEKTREND_MONGO_DB",
+    "TWEEKTREND_KEYSPACE",
+    "TWEEKTREND_SECRET_KEY",
+    "TWEEKTREND_SMTP_PORT",
+    "TWEEKTREND_SMTP_HOST",
+    "TWEEKTREND_PUBLIC_URL",
+    "TWEEKTREND_MONGO_PORT",
+    "TWEEKTREND_CASSANDRA_PORT",
+]
 
 
 def new_user(db, keywords: list[str], verified: bool = True):
@@ -104,9 +123,22 @@ def member(token: str, page: str) -> AppTest:
 
 
 def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("markdown", "caption", "title", "header", "subheader", "text",
-                                   "success", "error", "info", "warning")
-             for e in getattr(at, kind)]
+    parts = [
+        e.value
+        for kind in (
+            "markdown",
+            "caption",
+            "title",
+            "header",
+            "subheader",
+            "text",
+            "success",
+            "error",
+            "info",
+            "warning",
+        )
+        for e in getattr(at, kind)
+    ]
     return "\n".join(str(p) for p in parts)
 
 

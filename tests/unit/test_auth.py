@@ -154,8 +154,12 @@ def test_pending_keywords_and_x_credentials_are_per_user(accounts):
     assert accounts.take_pending_keywords(b.id) == []
     assert accounts.take_pending_keywords(a.id) == ["코로나", "BTS"]
     assert accounts.take_pending_keywords(a.id) == []
-    keys = {"consumer_key": "k", "consumer_secret": "s", "access_token": "t",
-            "access_token_secret": "ts"}
+    keys = {
+        "consumer_key": "k",
+        "consumer_secret": "s",
+        "access_token": "t",
+        "access_token_secret": "ts",
+    }
     accounts.set_x_credentials(a.id, keys)
     assert accounts.x_credentials(a.id) == keys and accounts.x_credentials(b.id) is None
     assert accounts.user(a.id).has_x_credentials
