@@ -27,7 +27,25 @@ from tweektrend_dagster.tweets import InvalidTweet, parse_payload
 
 log = logging.getLogger(__name__)
 
-ROWS_PER_BATCH = 50  # rows of one Cassandra partition sent together
+ROWS_PER_BATCH = 50  # rows of one Cassandra partition (or one replica) sent together
+# consume() waits this long for a full batch: when the stream is slower than the workers, this
+# wait is part of every tweet's produce-to-feed latency; when they lag, batches are full at once
+POLL_TIMEOUT = 0.1
+
+
+def batches(stmt, rows: list[tuple]) -> list[tuple]:
+    """(statement, values) pairs writing `rows`: unlogged batches of up to ROWS_PER_BATCH."""
+    out: list[tuple] = []
+    for i in range(0, len(rows), ROWS_PER_BATCH):
+        chunk = rows[i : i + ROWS_PER_BATCH]
+        if len(chunk) == 1:
+            out.append((stmt, chunk[0]))
+            continue
+        batch = BatchStatement(batch_type=BatchType.UNLOGGED)
+        for row in chunk:
+            batch.add(stmt, row)
+        out.append((batch, None))
+    return out
 
 
 def consumer_config(settings: Settings, name: str) -> dict:
@@ -83,7 +101,7 @@ class IngestWorker:
         """Cassandra statements for a batch of messages, the offsets to commit, dead letters."""
         now = datetime.now(UTC)
         partitions: dict[tuple, list] = defaultdict(list)  # (table, partition key) -> rows
-        singles: list = []
+        engagement: list = []
         days: set = set()
         offsets: dict[tuple[str, int], tuple[int, datetime | None]] = {}
         dead: list = []
@@ -116,7 +134,7 @@ class IngestWorker:
             for keyword in store_under:
                 row = R.keyword_row(keyword, tweet, now)
                 partitions[("kw", keyword, row[1], row[2])].append(row)
-            singles.extend((self.stmt["eng"], r) for r in R.engagement_rows(tweet))
+            engagement.extend(R.engagement_rows(tweet))
             days.add(tweet.created_at.date())
             wm = offsets[(topic, part)][1]
             offsets[(topic, part)] = (
@@ -124,20 +142,25 @@ class IngestWorker:
                 tweet.created_at if wm is None else max(wm, tweet.created_at),
             )
             self.tweets += 1
-        statements = list(singles)
+        statements = self._engagement_statements(engagement)
         for (table, *_), rows in partitions.items():
-            stmt = self.stmt[table]
-            for i in range(0, len(rows), ROWS_PER_BATCH):
-                chunk = rows[i : i + ROWS_PER_BATCH]
-                if len(chunk) == 1:
-                    statements.append((stmt, chunk[0]))
-                    continue
-                batch = BatchStatement(batch_type=BatchType.UNLOGGED)
-                for row in chunk:
-                    batch.add(stmt, row)
-                statements.append((batch, None))
+            statements.extend(batches(self.stmt[table], rows))
         statements.extend((self.stmt["day"], (d, now)) for d in days)
         return statements, offsets, dead
+
+    def _engagement_statements(self, rows: list[tuple]) -> list:
+        """tweet_engagement has one partition per tweet, so its rows are batched by replica
+        (all together on a single node) instead of costing one request each."""
+        rows = list(dict.fromkeys(rows))  # a tweet matching k keywords arrives in k messages
+        stmt = self.stmt["eng"]
+        metadata = self.cluster.metadata
+        if len(metadata.all_hosts()) <= 1:
+            return batches(stmt, rows)
+        by_replica: dict = defaultdict(list)
+        for row in rows:
+            replicas = metadata.get_replicas(self.settings.keyspace, stmt.bind(row).routing_key)
+            by_replica[replicas[0] if replicas else None].append(row)
+        return [s for group in by_replica.values() for s in batches(stmt, group)]
 
     def _execute(self, statements: list) -> list[tuple]:
         """Run statements with up to `concurrency` in flight; returns (statement, error) pairs.
@@ -225,7 +248,7 @@ class IngestWorker:
         last_report, last_count = time.monotonic(), 0
         try:
             while not self.stop_event.is_set():
-                messages = self.consumer.consume(num_messages=self.batch_size, timeout=0.5)
+                messages = self.consumer.consume(num_messages=self.batch_size, timeout=POLL_TIMEOUT)
                 good = []
                 for msg in messages:
                     err = msg.error()
@@ -256,8 +279,12 @@ class IngestWorker:
             committed = self.consumer.committed(self.consumer.assignment(), timeout=2)
             total = 0
             for tp in committed:
-                low, high = self.consumer.get_watermark_offsets(tp, timeout=2)
-                total += high - (tp.offset if tp.offset >= 0 else low)
+                # cached: the high watermark of the last fetch, so the consume loop does not
+                # wait for one broker round trip per partition each time it reports
+                low, high = self.consumer.get_watermark_offsets(tp, cached=True)
+                if high < 0:
+                    continue  # nothing fetched from this partition yet
+                total += max(0, high - (tp.offset if tp.offset >= 0 else max(0, low)))
             return total
         except Exception:
             return None
