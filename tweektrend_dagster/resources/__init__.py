@@ -1,5 +1,17 @@
-"""Typed Dagster resources for the servers; configuration comes from TWEEKTREND_* variables."""
+"""Typed Dagster resources for the servers; configuration comes from TWEEKTREND_* variables.
 
-from tweektrend_dagster.resources.servers import CassandraResource, KafkaResource, MongoResource
+The resource classes are imported lazily: the ingestion workers use only `clients` and should
+not pay Dagster's import time at every start.
+"""
+
+from typing import Any
 
 __all__ = ["CassandraResource", "KafkaResource", "MongoResource"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from tweektrend_dagster.resources import servers
+
+        return getattr(servers, name)
+    raise AttributeError(name)
