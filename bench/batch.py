@@ -7,8 +7,11 @@ roll-up, in Spark, beside a plain single-process Python computation of the core 
 Steps timed: (1) cold day: parse + tokenise every distinct text + all aggregate tables;
 (2) warm refresh of the same day (token table reused: what the every-few-minutes refresh pays);
 (3) the day's documents; (4) a quarter's documents from 92 days of aggregates (the day's tables
-copied to each day of the quarter); (5) plain Python: the same counts and tokenisation in one
-process. Setup (simulation, loading) is reported but not part of the targets.
+copied to each day of the quarter, the previous quarter and the trailing week), run twice (the
+first read of ~190 day folders per table is colder); (5) plain Python: the same counts and
+tokenisation in one process. Each step prints its seconds and its Spark job count (with AQE every
+shuffle stage counts as a job). Setup (simulation, loading) is reported but not part of the
+targets.
 """
 
 from __future__ import annotations
@@ -104,6 +107,7 @@ def main() -> None:
     from tweektrend_dagster.analytics.store import TOKENS, AggregateStore
 
     work = Path(args.work)
+    steps: dict[str, tuple[float, int]] = {}
     raw_path = work / f"raw-{args.tweets}"
     t = time.perf_counter()
     if not (raw_path / "_SUCCESS").exists():
@@ -134,16 +138,24 @@ def main() -> None:
     shutil.rmtree(store_dir, ignore_errors=True)
     store = AggregateStore(spark, str(store_dir))
     results = {}
-    t = time.perf_counter()
-    day = aggregate_day(store, raw, DAY)
-    results["day, cold (tokenise all)"] = time.perf_counter() - t
+    sc = spark.sparkContext
+
+    def timed(name: str, fn):  # noqa: ANN001, ANN202 - (seconds, Spark jobs) of one step
+        group = f"step{len(steps)}"
+        sc.setJobGroup(group, name)
+        t = time.perf_counter()
+        out = fn()
+        secs = time.perf_counter() - t
+        steps[name] = (secs, len(sc.statusTracker().getJobIdsForGroup(group)))
+        results[name] = secs
+        print(f"  {name}: {secs:.1f} s, {steps[name][1]} Spark jobs", flush=True)
+        return out
+
+    day = timed("day, cold (tokenise all)", lambda: aggregate_day(store, raw, DAY))
     print(f"tweets {day.tweets}, texts tokenised {day.new_texts}, rows {day.rows}")
-    t = time.perf_counter()
-    aggregate_day(store, raw, DAY)
-    results["day, warm refresh (token table reused)"] = time.perf_counter() - t
-    t = time.perf_counter()
-    docs = period_documents(store, Period("day", DAY), now=datetime(2024, 7, 1, tzinfo=UTC))
-    results["day documents"] = time.perf_counter() - t
+    timed("day, warm refresh (token table reused)", lambda: aggregate_day(store, raw, DAY))
+    docs = timed("day documents", lambda: period_documents(
+        store, Period("day", DAY), now=datetime(2024, 7, 1, tzinfo=UTC)))
     results["day total (cold + documents)"] = (
         results["day, cold (tokenise all)"] + results["day documents"])
 
@@ -156,9 +168,10 @@ def main() -> None:
             dst = Path(store.path(table, d))
             if d != DAY and not dst.exists():
                 shutil.copytree(src, dst)
-    t = time.perf_counter()
-    qdocs = period_documents(store, quarter, now=datetime(2024, 7, 1, tzinfo=UTC))
-    results["3-month roll-up documents (92 days)"] = time.perf_counter() - t
+    qdocs = timed("3-month roll-up documents (92 days)", lambda: period_documents(
+        store, quarter, now=datetime(2024, 7, 1, tzinfo=UTC)))
+    timed("3-month roll-up again (warm JVM, OS cache)", lambda: period_documents(
+        store, quarter, now=datetime(2024, 7, 1, tzinfo=UTC)))
     assert qdocs and docs
     del TOKENS
 
@@ -169,7 +182,8 @@ def main() -> None:
     print(f"\n{args.tweets} tweets, {len(docs)} keywords, master {spark.sparkContext.master} "
           f"({cores} cores), source {'cassandra' if args.cassandra else 'parquet'}")
     for name, secs in results.items():
-        print(f"  {name:55s} {secs:7.1f} s")
+        jobs = f"{steps[name][1]:4d} jobs" if name in steps else ""
+        print(f"  {name:55s} {secs:7.1f} s {jobs}")
     sys.stdout.flush()
     del n_distinct
 

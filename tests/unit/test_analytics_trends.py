@@ -1,7 +1,9 @@
 """Trend statistics in Spark against answers derived independently in plain Python.
 
 No servers: the raw archive rows are built in memory (the same columns `raw_tweets_by_day`
-has) and the aggregate tables live in a temporary folder. One SparkSession for the module.
+has) and the aggregate tables live in a temporary folder. One SparkSession for the module, and
+each data set is aggregated once per module (`hand_store`, `sim_store`): the tests that only
+read a store share it; a test that rewrites a day builds its own.
 """
 
 from __future__ import annotations
@@ -81,8 +83,14 @@ def hand_set() -> list[Tweet]:
     ]
 
 
-def test_hand_counted_day(spark, tmp_path):
-    store = compute(spark, tmp_path, hand_set(), [MON])
+@pytest.fixture(scope="module")
+def hand_store(spark, tmp_path_factory):
+    """The hand-countable day, aggregated once for the tests that only read it."""
+    return compute(spark, tmp_path_factory.mktemp("hand"), hand_set(), [MON])
+
+
+def test_hand_counted_day(hand_store):
+    store = hand_store
     docs = docs_by_keyword(store, Period("day", MON), keywords=["netflix"])
     bts = docs["bts"]
     assert bts["_id"] == "bts|day|2024-03-04" and bts["end"] == "2024-03-05" and bts["final"]
@@ -111,8 +119,8 @@ def test_hand_counted_day(spark, tmp_path):
     assert "covid" in docs and docs["covid"]["mentions"] == 1
 
 
-def test_related_words_rank_by_npmi_against_the_background(spark, tmp_path):
-    store = compute(spark, tmp_path, hand_set(), [MON])
+def test_related_words_rank_by_npmi_against_the_background(hand_store):
+    store = hand_store
     bts = docs_by_keyword(store, Period("day", MON))["bts"]
     # independent: tokens of every archived tweet of the day (retweets count as tweets too)
     tweets = hand_set()
@@ -155,8 +163,8 @@ def test_late_tweet_and_week_equals_sum_of_days(spark, tmp_path):
         (1 - 6) / 6 * 100, abs=0.01)
 
 
-def test_empty_periods(spark, tmp_path):
-    store = compute(spark, tmp_path, hand_set(), [MON])
+def test_empty_periods(hand_store):
+    store = hand_store
     # the week after: no tweets; keywords of the previous week show the drop to zero
     after = period_documents(store, Period("week", MON + timedelta(days=7)), now=LATER)
     assert {d["keyword"]: (d["mentions"], d["prev_mentions"]) for d in after} == {
@@ -205,10 +213,16 @@ def plain_python(tweets: list[Tweet], days: set[date]):
     return out, bg, len(sel)
 
 
-@pytest.mark.parametrize("kind", ["day", "week"])
-def test_simulated_tweets_match_plain_python(spark, tmp_path, simulated, kind):
+@pytest.fixture(scope="module")
+def sim_store(spark, tmp_path_factory, simulated):
+    """The simulated tweets (two days), aggregated once for the tests that only read them."""
     days = [MON, MON + timedelta(days=1)]
-    store = compute(spark, tmp_path, simulated, days)
+    return compute(spark, tmp_path_factory.mktemp("sim"), simulated, days)
+
+
+@pytest.mark.parametrize("kind", ["day", "week"])
+def test_simulated_tweets_match_plain_python(sim_store, simulated, kind):
+    store = sim_store
     period = Period(kind, MON)
     docs = docs_by_keyword(store, period)
     ref, bg, n = plain_python(simulated, set(period.days))
@@ -231,8 +245,8 @@ def test_simulated_tweets_match_plain_python(spark, tmp_path, simulated, kind):
         assert [w["score"] for w in got] == pytest.approx([w["score"] for w in expected], abs=1e-4)
 
 
-def test_documents_are_mongo_safe(spark, tmp_path, simulated):
-    store = compute(spark, tmp_path, simulated, [MON])
+def test_documents_are_mongo_safe(sim_store):
+    store = sim_store  # Monday's document reads Monday (and the Sunday before) only
     for doc in period_documents(store, Period("day", MON), now=LATER):
         _assert_safe(doc, top=True)
 

@@ -38,6 +38,12 @@ class DailyTables:
         return dict(self.__dict__)
 
 
+# The parsed tweet columns `daily_tables` reads (the rest of `parse_raw` is left unparsed).
+DAY_COLUMNS = (
+    "day", "hour", "id", "created_at", "keywords", "text", "author_id", "author_username",
+    "author_name", "author_followers", "author_location", "relation", "retweets", "likes",
+    "replies", "quotes", "source", "place", "original",
+)
 TABLES = ("hourly", "authors", "words", "background", "totals", "posts", "facets")
 
 
@@ -88,9 +94,27 @@ def _posts(kt: DataFrame) -> DataFrame:
     ).drop("rank")
 
 
-def daily_tables(tweets: DataFrame) -> DailyTables:
-    """`tweets`: parsed tweets of ONE day with `tokens` and `sentiment` (see `with_tokens`)."""
+def tokenised(tweets: DataFrame, tokens: DataFrame) -> DataFrame:
+    """(keywords, tokens, sentiment) per tweet: only the narrow columns cross the join, the wide
+    tweet rows (texts, originals) are never shuffled for it."""
+    _, tkey = token_key()
+    tkey = F.col("tkey") if "tkey" in tweets.columns else tkey
+    return tweets.select(tkey.alias("tkey"), "keywords").join(
+        tokens.select("tkey", "tokens", "sentiment"), "tkey", "left"
+    ).select(
+        "keywords",
+        F.coalesce("tokens", F.array().cast("array<string>")).alias("tokens"),
+        F.coalesce("sentiment", F.lit("neutral")).alias("sentiment"),
+    )
+
+
+def daily_tables(tweets: DataFrame, tokens: DataFrame | None = None) -> DailyTables:
+    """`tweets`: parsed tweets of ONE day; `tokens`: their (keywords, tokens, sentiment) rows
+    (see `tokenised`). Without `tokens`, `tweets` carries them itself (see `with_tokens`)."""
+    if tokens is None:
+        tokens = tweets.select("keywords", "tokens", "sentiment")
     kt = tweets.select("*", F.explode("keywords").alias("keyword"))
+    ktok = tokens.select("tokens", "sentiment", F.explode("keywords").alias("keyword"))
     hourly = kt.groupBy("keyword", "hour").agg(
         F.count(F.lit(1)).alias("mentions"), F.countDistinct("author_id").alias("users")
     )
@@ -104,11 +128,11 @@ def daily_tables(tweets: DataFrame) -> DailyTables:
         F.col("a.author_followers").alias("followers"),
     )
     words = (
-        kt.select("keyword", F.explode("tokens").alias("word"))
+        ktok.select("keyword", F.explode("tokens").alias("word"))
         .groupBy("keyword", "word").agg(F.count(F.lit(1)).alias("count"))
     )
     background = (
-        tweets.select(F.explode("tokens").alias("word"))
+        tokens.select(F.explode("tokens").alias("word"))
         .groupBy("word").agg(F.count(F.lit(1)).alias("count"))
     )
     totals = tweets.agg(
@@ -116,18 +140,20 @@ def daily_tables(tweets: DataFrame) -> DailyTables:
         F.count(F.when(F.size("keywords") > 0, 1)).alias("matched"),
     )
     location = F.coalesce(_clean_name("place"), _clean_name("author_location"))
+    places = kt.select(
+        "keyword",
+        F.explode(
+            F.array(
+                F.struct(F.lit("location").alias("facet"), location.alias("name")),
+                F.struct(F.lit("device").alias("facet"), _clean_name("source").alias("name")),
+            )
+        ).alias("f"),
+    ).select("keyword", "f.facet", "f.name")
+    moods = ktok.select("keyword", F.lit("sentiment").alias("facet"), F.col("sentiment")
+                        .alias("name"))
     facets = (
-        kt.select(
-            "keyword",
-            F.explode(
-                F.array(
-                    F.struct(F.lit("location").alias("facet"), location.alias("name")),
-                    F.struct(F.lit("device").alias("facet"), _clean_name("source").alias("name")),
-                    F.struct(F.lit("sentiment").alias("facet"), F.col("sentiment").alias("name")),
-                )
-            ).alias("f"),
-        )
-        .where(F.col("f.name").isNotNull())
-        .groupBy("keyword", "f.facet", "f.name").agg(F.count(F.lit(1)).alias("count"))
+        places.unionByName(moods)
+        .where(F.col("name").isNotNull())
+        .groupBy("keyword", "facet", "name").agg(F.count(F.lit(1)).alias("count"))
     )
     return DailyTables(hourly, authors, words, background, totals, _posts(kt), facets)

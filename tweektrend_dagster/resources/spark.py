@@ -56,6 +56,9 @@ def spark_config(
         # Small shuffles (per-keyword aggregates): the default 200 partitions is pure overhead.
         "spark.sql.shuffle.partitions": str(shuffle_partitions),
         "spark.sql.adaptive.enabled": "true",
+        # A roll-up reads up to ~200 day folders per table: list them on the driver (a few ms)
+        # rather than in a Spark job per read (the default above 32 paths).
+        "spark.sql.sources.parallelPartitionDiscovery.threshold": "4096",
         "spark.driver.memory": driver_memory,
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
