@@ -87,8 +87,6 @@ def test_mongo_insert_and_find(mongo_db):
 
 
 def test_spark_round_trip_through_the_cassandra_connector(keyspace_settings, cassandra):
-    from pyspark.sql import functions as F
-
     from tweektrend_dagster.resources.spark import create_session, spark_config
 
     ks = keyspace_settings.keyspace
@@ -106,7 +104,20 @@ def test_spark_round_trip_through_the_cassandra_connector(keyspace_settings, cas
         f"CREATE TABLE IF NOT EXISTS {ks}.hourly_counts "
         "(day date, hour tinyint, n bigint, PRIMARY KEY (day, hour))"
     )
-    spark = create_session(spark_config(keyspace_settings))
+    # The connector caches its Cassandra session (and the schema it saw) JVM-wide per
+    # connection config; a short keep-alive makes this test's one distinct and short-lived, so
+    # later tests that create keyspaces do not reuse a session that has never heard of them.
+    conf = spark_config(keyspace_settings, extra={"spark.cassandra.connection.keepAliveMS": "50"})
+    spark = create_session(conf)
+    try:
+        _round_trip(spark, ks, cassandra, day)
+    finally:
+        spark.stop()
+
+
+def _round_trip(spark, ks, cassandra, day):
+    from pyspark.sql import functions as F
+
     tweets = (
         spark.read.format("org.apache.spark.sql.cassandra")
         .options(keyspace=ks, table="tweets_by_keyword")
