@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "setup: '$1' is required: $2" >&2; exit 1; }; }
-need python3.11 "install Python 3.11" 2>/dev/null || need python3 "install Python 3.11"
+command -v python3.11 >/dev/null 2>&1 || need python3 "install Python 3.11"
 need mvn "install Maven 3.8+ (Debian/Ubuntu: apt-get install maven)"
 need go "install Go 1.22+ to build FerretDB (https://go.dev/doc/install)"
 need java "install a Java 17 JDK (Debian/Ubuntu: apt-get install openjdk-17-jdk-headless)"
