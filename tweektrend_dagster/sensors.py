@@ -21,13 +21,12 @@ from tweektrend_dagster.resources import CassandraResource, KafkaResource, Mongo
 from tweektrend_dagster.schedules import period_start
 
 REFRESH = timedelta(minutes=float(os.environ.get("TWEEKTREND_REFRESH_MINUTES", "5")))
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _load_cursor(raw: str | None) -> dict:
     cursor = json.loads(raw) if raw else {}
-    cursor.setdefault("since", EPOCH.isoformat())
-    cursor.setdefault("requested", {})
+    cursor.setdefault("seen", {})  # day -> ingested_days.updated_at last requested
+    cursor.setdefault("requested", {})  # day -> when its run was last requested
     return cursor
 
 
@@ -51,7 +50,7 @@ def build_ingestion_sensor(
             progress = read_progress(
                 session, kafka.bootstrap_servers, kafka.topic, kafka.consumer_group
             )
-            changed = changed_days(session, datetime.fromisoformat(cursor["since"]))
+            changed = changed_days(session, cursor["seen"])
 
         rate = None
         if "committed" in cursor and "at" in cursor:
@@ -85,15 +84,10 @@ def build_ingestion_sensor(
             for d, t in requested.items()
             if now - datetime.fromisoformat(t) < timedelta(days=7)
         }
-        # changed days not yet due stay "changed": `since` only moves past what was requested
-        pending = [t for d, t in changed.items() if d not in due]
-        since = (
-            min(pending) - timedelta(microseconds=1)
-            if pending
-            else max([*changed.values(), datetime.fromisoformat(cursor["since"])])
-        )
+        # a changed day not yet due is not marked seen, so it stays changed until it is due
+        seen = {**cursor["seen"], **{d.isoformat(): changed[d].isoformat() for d in due}}
         new_cursor = {
-            "since": since.isoformat(),
+            "seen": seen,
             "requested": requested,
             "committed": progress.total_committed,
             "at": now.isoformat(),

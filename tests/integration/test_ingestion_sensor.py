@@ -75,3 +75,27 @@ def test_sensor_reports_progress_and_requests_changed_days(keyspace_settings):
         fourth = _evaluate(eager, settings, third.cursor)
         assert [r.partition_key for r in fourth.run_requests] == ["2026-06-01"]
         assert _evaluate(eager, settings, fourth.cursor).run_requests == []
+
+
+def test_days_changed_in_one_batch_are_tracked_each_on_its_own(keyspace_settings, cassandra):
+    # late tweets for an old day and tweets for a new day often arrive in the same worker batch,
+    # with the same updated_at: the recently requested old day waits, the new one does not
+    # come back once it was requested
+    settings = isolated(keyspace_settings)
+    ks = settings.keyspace
+    insert = f"INSERT INTO {ks}.ingested_days (scope, day, updated_at) VALUES ('all', %s, %s)"
+    t0 = datetime(2026, 7, 1, 12, tzinfo=UTC)
+    cassandra.execute(insert, (datetime(2026, 7, 1).date(), t0))
+    lazy = build_ingestion_sensor(daily_trends_job, refresh=timedelta(minutes=5))
+    eager = build_ingestion_sensor(daily_trends_job, refresh=timedelta(0))
+    first = _evaluate(lazy, settings, None)  # the module's keyspace may hold other days too
+    assert "2026-07-01" in [r.partition_key for r in first.run_requests]
+
+    same_batch = t0 + timedelta(minutes=1)
+    for day in (datetime(2026, 7, 1).date(), datetime(2026, 7, 3).date()):
+        cassandra.execute(insert, (day, same_batch))
+    second = _evaluate(lazy, settings, first.cursor)
+    assert [r.partition_key for r in second.run_requests] == ["2026-07-03"]
+    third = _evaluate(eager, settings, second.cursor)
+    assert [r.partition_key for r in third.run_requests] == ["2026-07-01"]
+    assert _evaluate(eager, settings, third.cursor).run_requests == []

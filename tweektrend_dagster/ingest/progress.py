@@ -47,14 +47,20 @@ def read_progress(session: Session, bootstrap: str, topic: str, group: str) -> P
     return Progress(committed, end, max(watermarks) if watermarks else None)
 
 
-def changed_days(session: Session, since: datetime) -> dict[date, datetime]:
-    """Days that received tweets after `since`, with when they last did."""
+def changed_days(session: Session, seen: dict[str, str]) -> dict[date, datetime]:
+    """Days that received tweets since the sensor last acted on them, with when they did.
+
+    `seen` maps a day (ISO) to the `updated_at` the sensor last requested a run for; a day whose
+    tweets arrived later (or that is new) is changed.
+    """
     rows = session.execute("SELECT day, updated_at FROM ingested_days WHERE scope='all'")
     out = {}
     for r in rows:
+        day = r.day.date() if hasattr(r.day, "date") else r.day
         updated = r.updated_at.replace(tzinfo=UTC)
-        if updated > since:
-            out[r.day.date() if hasattr(r.day, "date") else r.day] = updated
+        previous = seen.get(day.isoformat())
+        if previous is None or updated > datetime.fromisoformat(previous):
+            out[day] = updated
     return out
 
 
