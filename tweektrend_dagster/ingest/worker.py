@@ -141,7 +141,7 @@ class IngestWorker:
                 offsets[(topic, part)][0],
                 tweet.created_at if wm is None else max(wm, tweet.created_at),
             )
-            self.tweets += 1
+            self.tweets += 1  # messages: a tweet with k keywords arrives k times
         statements = self._engagement_statements(engagement)
         for (table, *_), rows in partitions.items():
             statements.extend(batches(self.stmt[table], rows))
@@ -262,7 +262,7 @@ class IngestWorker:
                 if now - last_report >= 5:
                     rate = (self.tweets - last_count) / (now - last_report)
                     log.info(
-                        "%s: %d tweets written (%.0f/s), %d dead letters, lag %s",
+                        "%s: %d messages written (%.0f/s), %d dead letters, lag %s",
                         self.name,
                         self.tweets,
                         rate,
@@ -298,7 +298,7 @@ class IngestWorker:
         finally:
             self.dlq.flush(10)
             self.cluster.shutdown()
-            log.info("%s: stopped after %d tweets", self.name, self.tweets)
+            log.info("%s: stopped after %d messages", self.name, self.tweets)
 
 
 def run_worker(settings: Settings, name: str) -> None:
