@@ -168,3 +168,39 @@ def test_a_keyword_added_while_streaming_is_matched_within_seconds(pipeline, cas
 def _today_hour():
     now = datetime.now(UTC)
     return now.date(), now.hour
+
+
+def test_a_second_worker_joining_mid_stream_takes_over_partitions_without_loss(pipeline, cassandra):
+    settings, _ = pipeline
+    day = START + timedelta(days=10)
+    payloads = generate(24_000, seed=12, start=day, span=timedelta(hours=3))
+    producer = TweetProducer(settings, KeywordWatch(None, fixed=["bts", "코로나", "covid"]))
+
+    def stream() -> None:  # about 8 s of stream, so the second worker joins while it flows
+        for i in range(0, len(payloads), 1000):
+            producer.run(payloads[i : i + 1000])
+            time.sleep(0.33)
+
+    ids = {parse_payload(p).id for p in payloads}
+    thread = threading.Thread(target=stream, daemon=True)
+    with WorkerThread(settings, name="first") as first:
+        thread.start()
+        time.sleep(2)
+        # joins while the first worker has batches in flight: the rebalance commits them first
+        with WorkerThread(settings, name="second") as second:
+            thread.join(60)
+            # well under max.poll.interval.ms (600 s): a rebalance that waited on it would fail
+            wait_until_drained(settings, producer.messages, timeout=90)
+    assert 0 < first.tweets < producer.messages
+    assert second.tweets > 0
+    # committed before the hand-over, so no message was consumed twice
+    assert first.tweets + second.tweets == producer.messages
+    stored = [
+        r.id
+        for r in cassandra.execute(
+            f"SELECT id FROM {settings.keyspace}.raw_tweets_by_day"
+            " WHERE day = %s AND hour IN (0, 1, 2)",
+            (day.date(),),
+        )
+    ]
+    assert len(stored) == len(set(stored)) == len(ids) and set(stored) == ids

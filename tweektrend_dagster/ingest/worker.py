@@ -4,6 +4,13 @@ The loop is short and its guarantees are visible: poll a batch, write every row 
 (unlogged batches per partition, many in flight), and only after Cassandra acknowledged commit
 the offsets. Rows are upserts keyed by tweet id, so anything re-consumed after a crash is
 written again identically: at-least-once delivery, exactly-once rows.
+
+Two batches are in hand at a time: while a writer thread writes batch N, the loop polls and
+builds batch N+1 (parsing and binding are most of a worker's CPU, and waiting for Cassandra's
+acknowledgements was idle time). The loop commits batch N's offsets itself once the writer
+is done, before it hands over batch N+1, so offsets are committed in order and only from the
+consumer's own thread; a rebalance waits for the batch in flight and commits it before giving
+its partitions away.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import signal
 import threading
 import time
 from collections import defaultdict, deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from cassandra.query import BatchStatement, BatchType
@@ -95,6 +103,8 @@ class IngestWorker:
         }
         self.tweets = 0
         self.dead = 0
+        # the batch the writer thread is writing, and the offsets to commit when it is done
+        self._in_flight: tuple[Future, dict] | None = None
 
     # -- one batch -------------------------------------------------------------------------------
     def _statements(self, messages) -> tuple[list, dict, list]:
@@ -212,7 +222,12 @@ class IngestWorker:
             delay = min(delay * 2, 15.0)
 
     def process(self, messages) -> bool:
+        """Write one batch and commit it, without the writer thread."""
         statements, offsets, dead = self._statements(messages)
+        return self._write_batch(statements, dead) and self._commit(offsets)
+
+    def _write_batch(self, statements: list, dead: list) -> bool:
+        """Rows to Cassandra, bad messages to the DLQ; False if the batch must not be committed."""
         if not self._write(statements):
             return False
         for value, headers in dead:
@@ -222,6 +237,9 @@ class IngestWorker:
             if self.dlq.flush(60) > 0:
                 log.error("%s: dead letters not delivered; batch will be re-consumed", self.name)
                 return False
+        return True
+
+    def _commit(self, offsets: dict) -> bool:
         commit = [TopicPartition(t, p, o + 1) for (t, p), (o, _) in offsets.items()]
         try:
             self.consumer.commit(offsets=commit, asynchronous=False)
@@ -238,7 +256,7 @@ class IngestWorker:
 
     # -- the loop --------------------------------------------------------------------------------
     def run(self) -> None:
-        self.consumer.subscribe([self.settings.topic])
+        self.consumer.subscribe([self.settings.topic], on_revoke=self._on_revoke)
         log.info(
             "%s: consuming %s as group %s",
             self.name,
@@ -246,6 +264,7 @@ class IngestWorker:
             self.settings.consumer_group,
         )
         last_report, last_count = time.monotonic(), 0
+        writer = ThreadPoolExecutor(1, thread_name_prefix=f"{self.name}-writer")
         try:
             while not self.stop_event.is_set():
                 messages = self.consumer.consume(num_messages=self.batch_size, timeout=POLL_TIMEOUT)
@@ -256,8 +275,13 @@ class IngestWorker:
                         good.append(msg)
                     elif err.code() != KafkaError._PARTITION_EOF:
                         log.warning("%s: Kafka: %s", self.name, err)
-                if good and not self.process(good):
+                # built while the previous batch is still being written
+                batch = self._statements(good) if good else None
+                if not self._settle():
                     break
+                if batch is not None:
+                    statements, offsets, dead = batch
+                    self._in_flight = (writer.submit(self._write_batch, statements, dead), offsets)
                 now = time.monotonic()
                 if now - last_report >= 5:
                     rate = (self.tweets - last_count) / (now - last_report)
@@ -270,8 +294,22 @@ class IngestWorker:
                         self.lag(),
                     )
                     last_report, last_count = now, self.tweets
+            self._settle()  # on SIGTERM the batch in flight is finished (or left uncommitted)
         finally:
+            writer.shutdown(wait=True)
             self.close()
+
+    def _settle(self) -> bool:
+        """Wait for the batch in flight and commit it: False if it could not be written."""
+        if self._in_flight is None:
+            return True
+        (written, offsets), self._in_flight = self._in_flight, None
+        return written.result() and self._commit(offsets)
+
+    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        # Called inside consume() before partitions move: the batch in flight is committed
+        # first, so the next owner starts after it instead of writing it a second time.
+        self._settle()
 
     def lag(self) -> int | None:
         """Messages of this worker's partitions not yet committed."""

@@ -1,0 +1,54 @@
+"""Tweet → Cassandra rows: which engagement observations are worth a row."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tweektrend_dagster.ingest.rows import engagement_rows, raw_row
+from tweektrend_dagster.tweets import Author, Tweet
+
+CREATED = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
+
+
+def tweet(id_: int, relation: str | None = None, original: Tweet | None = None, **metrics) -> Tweet:
+    return Tweet(
+        id=id_,
+        created_at=CREATED,
+        text="BTS 콘서트",
+        author=Author(id="7", username="fan"),
+        relation=relation,
+        related_id=original.id if original else None,
+        original=original,
+        **metrics,
+    )
+
+
+def test_a_fresh_post_without_reactions_writes_no_engagement_row() -> None:
+    assert engagement_rows(tweet(1)) == []
+
+
+def test_a_post_with_reactions_records_them_at_its_creation_time() -> None:
+    micros = int(CREATED.timestamp() * 1_000_000)
+    assert engagement_rows(tweet(1, likes=3, replies=1)) == [(1, 0, 3, 1, 0, CREATED, micros)]
+
+
+def test_a_retweet_records_its_originals_metrics_not_its_own_copy() -> None:
+    original = tweet(10, retweets=40, likes=90)
+    rt = tweet(2, "retweet", original, retweets=40, likes=90)
+    rows = engagement_rows(rt)
+    assert [r[:5] for r in rows] == [(10, 40, 90, 0, 0)]
+
+
+def test_a_quote_records_itself_and_its_original_when_either_has_reactions() -> None:
+    original = tweet(10, likes=5)
+    assert [r[0] for r in engagement_rows(tweet(3, "quote", original, likes=1))] == [3, 10]
+    assert [r[0] for r in engagement_rows(tweet(3, "quote", original))] == [10]
+    assert engagement_rows(tweet(3, "quote", tweet(10))) == []
+
+
+def test_the_raw_row_is_partitioned_by_utc_day_and_hour() -> None:
+    t = tweet(1)
+    t.keywords = ["bts", "bts"]
+    day, hour, id_, created, value, keywords = raw_row(t, b'{"id":1}')
+    assert (day.isoformat(), hour, id_, created) == ("2026-03-01", 12, 1, CREATED)
+    assert value == '{"id":1}' and keywords == {"bts"}
