@@ -6,12 +6,14 @@ roll-up, in Spark, beside a plain single-process Python computation of the core 
 
 Steps timed: (1) cold day: parse + tokenise every distinct text + all aggregate tables;
 (2) warm refresh of the same day (token table reused: what the every-few-minutes refresh pays);
-(3) the day's documents; (4) a quarter's documents from 92 days of aggregates (the day's tables
-copied to each day of the quarter, the previous quarter and the trailing week), run twice (the
-first read of ~190 day folders per table is colder); (5) plain Python: the same counts and
-tokenisation in one process. Each step prints its seconds and its Spark job count (with AQE every
-shuffle stage counts as a job). Setup (simulation, loading) is reported but not part of the
-targets.
+(3) the day's documents; (3b) the day as it runs in operation: its tweets arrive in --slices
+equal time slices, the current-day refresh runs after each (tokenising only texts new since the
+previous refresh), then the run that closes the day; (4) a quarter's documents from 92 days of
+aggregates (the day's tables copied to each day of the quarter, the previous quarter and the
+trailing week), run twice (the first read of ~190 day folders per table is colder); (5) plain
+Python: the same counts and tokenisation in one process. Each step prints its seconds and its
+Spark job count (with AQE every shuffle stage counts as a job). Setup (simulation, loading) is
+reported but not part of the targets.
 """
 
 from __future__ import annotations
@@ -90,6 +92,27 @@ def plain_python(raw_path: Path) -> tuple[float, int]:
     return time.perf_counter() - t0, sum(s["n"] for s in stats.values())
 
 
+def incremental(spark, raw, store, slices: int, timed, results: dict, aggregate_day) -> None:
+    """Step 3b: the day arrives in `slices` parts with a refresh after each, then the close."""
+    from pyspark.sql import functions as F
+
+    start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=UTC)
+    refreshes, texts = [], 0
+    for i in range(1, slices + 1):
+        until = start + timedelta(seconds=86400 * i / slices)
+        arrived = raw.where(F.col("created_at") < F.lit(until))
+        r = timed(f"refresh {i}/{slices} (tweets until {until:%H:%M})",
+                  lambda arrived=arrived: aggregate_day(store, arrived, DAY))
+        refreshes.append(results.pop(f"refresh {i}/{slices} (tweets until {until:%H:%M})"))
+        texts += r.new_texts
+        print(f"    {r.tweets} tweets so far, {r.new_texts} new texts tokenised")
+    results[f"refreshes during the day: slowest of {slices}"] = max(refreshes)
+    results[f"refreshes during the day: all {slices} together"] = sum(refreshes)
+    timed("day close after refreshes (token table complete)",
+          lambda: aggregate_day(store, raw, DAY))
+    print(f"    texts tokenised over the day: {texts}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tweets", type=int, default=1_000_000)
@@ -97,6 +120,8 @@ def main() -> None:
     ap.add_argument("--cassandra", action="store_true", help="load into a bench keyspace and "
                     "read through the Spark Cassandra Connector")
     ap.add_argument("--skip-plain", action="store_true")
+    ap.add_argument("--slices", type=int, default=12, help="refreshes over the arriving day "
+                    "(step 3b; 0 skips it)")
     args = ap.parse_args()
 
     from pyspark.sql import functions as F
@@ -158,6 +183,10 @@ def main() -> None:
         store, Period("day", DAY), now=datetime(2024, 7, 1, tzinfo=UTC)))
     results["day total (cold + documents)"] = (
         results["day, cold (tokenise all)"] + results["day documents"])
+
+    if args.slices:
+        incremental(spark, raw, AggregateStore(spark, str(work / "store-incremental")),
+                    args.slices, timed, results, aggregate_day)
 
     # a quarter of aggregates: the measured day's tables copied to every day of Q1 2024
     quarter = Period("quarter", date(2024, 1, 1))

@@ -163,6 +163,30 @@ def test_late_tweet_and_week_equals_sum_of_days(spark, tmp_path):
         (1 - 6) / 6 * 100, abs=0.01)
 
 
+def test_refreshes_tokenise_only_new_texts_and_keep_the_token_table_compact(
+    spark, tmp_path, monkeypatch
+):
+    from tweektrend_dagster.analytics import pipeline
+    from tweektrend_dagster.analytics.store import TOKENS
+
+    monkeypatch.setattr(pipeline, "MAX_TOKEN_FILES", 3)
+    store = AggregateStore(spark, str(tmp_path / "store"))
+    arrived: list[Tweet] = []
+    new_texts = []
+    for hour in range(5):  # the current day refreshed five times as its tweets arrive
+        arrived.append(tweet(100 + hour, at(MON, hour), f"bts news number {hour}", "ann", ["bts"]))
+        arrived.append(tweet(200 + hour, at(MON, hour, 30), "bts news number 0", "bob", ["bts"]))
+        raw = spark.createDataFrame(raw_rows(arrived), RAW_SCHEMA)
+        new_texts.append(aggregate_day(store, raw, MON).new_texts)
+        assert store.file_count(TOKENS, MON) <= 3
+    assert new_texts == [1, 1, 1, 1, 1]  # the repeated text was tokenised once, in the first run
+    tokens = {r.tkey: list(r.tokens) for r in store.read(TOKENS, [MON]).collect()}
+    assert len(tokens) == 5  # compaction kept every distinct text exactly once
+    assert sorted(tokens.values()) == sorted(tokenize(f"bts news number {h}") for h in range(5))
+    day = docs_by_keyword(store, Period("day", MON))["bts"]
+    assert day["mentions"] == 10 and day["unique_users"] == 2
+
+
 def test_empty_periods(hand_store):
     store = hand_store
     # the week after: no tweets; keywords of the previous week show the drop to zero

@@ -22,6 +22,10 @@ from tweektrend_dagster.analytics.tokens import (
     tokenize_keys,
 )
 
+# A refresh of the current day appends one small token file; past this many the day's token
+# table is rewritten as a few files (about every 4 hours at a 5-minute refresh interval).
+MAX_TOKEN_FILES = 48
+
 
 @dataclass
 class DayResult:
@@ -53,6 +57,8 @@ def aggregate_day(store: AggregateStore, raw: DataFrame, day: date) -> DayResult
         # token table of a day refreshed every few minutes does not become thousands of files.
         store.write(TOKENS, day, tokenize_keys(keys, new_texts), mode="append",
                     files=None if new_texts >= 20_000 else 1)
+        if store.file_count(TOKENS, day) > MAX_TOKEN_FILES:
+            store.compact(TOKENS, day, files=2 * spark.sparkContext.defaultParallelism)
     keys.unpersist()
     tokens = store.read(TOKENS, [day])
     if tokens is None:  # a day without any parseable tweet

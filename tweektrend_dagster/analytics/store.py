@@ -48,6 +48,27 @@ class AggregateStore:
             df = df.coalesce(files)
         df.write.mode(mode).parquet(self.path(table, day))
 
+    def file_count(self, table: str, day: date) -> int:
+        """Data files in a day folder (0 when it does not exist)."""
+        fs, p = self._fs(self.path(table, day))
+        if not fs.exists(p):
+            return 0
+        return sum(1 for st in fs.listStatus(p) if st.getPath().getName().endswith(".parquet"))
+
+    def compact(self, table: str, day: date, files: int) -> None:
+        """Rewrite a day folder into `files` files: written beside it, then swapped in.
+
+        A crash between the delete and the rename loses the folder; only the token table is
+        compacted, and it is a cache (the next run tokenises the day again)."""
+        path = self.path(table, day)
+        tmp = f"{path}.compacting"  # not `day=YYYY-MM-DD`: invisible to all_days()
+        self.spark.read.parquet(path).coalesce(files).write.mode("overwrite").parquet(tmp)
+        fs, p = self._fs(path)
+        _, t = self._fs(tmp)
+        fs.delete(p, True)
+        if not fs.rename(t, p):
+            raise OSError(f"could not move {tmp} to {path}")
+
     def all_days(self, table: str) -> set[date]:
         """Every day of `table` with a complete write (one glob, whatever the number of days)."""
         fs, pattern = self._fs(f"{self.base}/{table}/day=*/_SUCCESS")
