@@ -37,6 +37,7 @@ import os
 import platform
 import pstats
 import queue
+import shutil
 import signal
 import statistics
 import subprocess
@@ -51,6 +52,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
@@ -526,6 +528,96 @@ def run_raw(
     }
 
 
+def java_writer(settings: Settings, build_dir: Path) -> list[str] | None:
+    """The command running bench/stress/RawWriter.java (compiled into `build_dir`) with the
+    Cassandra jars the launcher fetched (they include the 3.x Java driver cassandra-stress
+    uses); None when javac or the jars are missing."""
+    jars = sorted(settings.cache.glob("jars/cassandra-*"))
+    javac = shutil.which("javac")
+    if not jars or javac is None:
+        return None
+    classpath = f"{jars[-1]}/*"
+    source = ROOT / "bench" / "stress" / "RawWriter.java"
+    subprocess.run(
+        [javac, "-nowarn", "-d", str(build_dir), "-cp", classpath, str(source)],
+        check=True,
+        capture_output=True,
+    )
+    # without a configuration the driver logs at DEBUG to stdout, and at WARN it logs every
+    # multi-partition batch (the engagement rows): errors only
+    logback = build_dir / "logback.xml"
+    logback.write_text(
+        '<configuration><appender name="E" class="ch.qos.logback.core.ConsoleAppender">'
+        "<target>System.err</target><encoder><pattern>%msg%n</pattern></encoder></appender>"
+        '<root level="ERROR"><appender-ref ref="E"/></root></configuration>'
+    )
+    return [
+        "java",
+        "-Xmx1g",
+        f"-Dlogback.configurationFile={logback}",
+        "-cp",
+        f"{classpath}:{build_dir}",
+        "RawWriter",
+    ]
+
+
+def _java_value(value: object) -> object:
+    if isinstance(value, datetime):
+        return int(value.timestamp() * 1000)
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    return value
+
+
+def run_java_raw(bench: Bench, values, concurrency: int, servers, repeat: int) -> dict | None:
+    """The raw write with the Java driver: one JVM, `concurrency` statements in flight."""
+    cmd = java_writer(bench.base, bench.log_dir / "java")
+    if cmd is None:
+        return None
+    s = bench.fresh(f"rawjava{repeat}")
+    session, cluster = cassandra_session(s)
+    try:
+        groups = build_groups(session, values, engagement=True)
+    finally:
+        cluster.shutdown()
+    names = {R.INSERT_RAW: "raw", R.INSERT_BY_KEYWORD: "kw", R.INSERT_ENGAGEMENT: "eng"}
+    path = bench.log_dir / f"java-rows-{repeat}.jsonl"
+    with path.open("wb") as f:
+        f.write(orjson.dumps({"statements": {v: k for k, v in names.items()}}) + b"\n")
+        for stmt, rows in groups:
+            if rows:
+                body = [[_java_value(v) for v in row] for row in rows]
+                f.write(orjson.dumps({"s": names[stmt.query_string], "rows": body}) + b"\n")
+    host, port = s.cassandra_hosts[0], str(s.cassandra_port)
+    warmup = str(max(1, len(groups) // 10))
+    meter = CpuMeter(servers)
+    out = subprocess.run(
+        [*cmd, host, port, s.keyspace, str(path), str(concurrency), warmup],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    cpu = meter.stop()
+    if out.returncode != 0:
+        raise RuntimeError(f"java raw writer failed: {out.stderr.strip()[-400:]}")
+    result = orjson.loads(next(ln for ln in out.stdout.splitlines() if ln.startswith('{"')))
+    return {
+        "procs": 1,
+        "engagement": True,
+        "prebind": False,
+        "client": "java",
+        "tweets": len(values),
+        "statements": result["statements"],
+        "errors": result["errors"],
+        "first_error": result["first_error"],
+        "rate": len(values) / result["seconds"],
+        "seconds": result["seconds"],
+        "writer_cpu_s": float("nan"),
+        "cpu": cpu,
+        "load": load(),
+    }
+
+
 # ---- 3. live feed latency ------------------------------------------------------------------------
 
 
@@ -896,27 +988,32 @@ def main(argv: list[str] | None = None) -> int:
                         f" {errors}) | writer CPU {r['writer_cpu_s']:.0f}s |"
                         f" {fmt_cpu(r['cpu'])} | load {r['load']}"
                     )
-            results["raw"] = raw
-            best: dict[tuple, float] = {}
-            for r in raw:
-                key = (r["engagement"], r["prebind"])
-                best[key] = max(best.get(key, 0.0), r["rate"])
-            print(
-                "raw ceiling (best of "
-                f"{sizes.raw_repeats}): "
-                + "; ".join(
-                    f"{raw_label({'engagement': e, 'prebind': p})} {rate:,.0f} tweets/s"
-                    for (e, p), rate in best.items()
+                java_in_flight = 2 * sizes.raw_concurrency  # as many as the 2 Python writers
+                r = run_java_raw(bench, values, java_in_flight, servers, repeat)
+                if r is None:
+                    print("Java raw writer: skipped (no javac or no Cassandra jars)")
+                    continue
+                raw.append(r)
+                print(
+                    f"1 JVM x {java_in_flight} in flight ({raw_label(r)}): {r['rate']:,.0f}"
+                    f" tweets/s ({r['statements']:,} statements in {r['seconds']:.1f}s, errors"
+                    f" {r['errors']}) | {fmt_cpu(r['cpu'])} | load {r['load']}"
                 )
+            results["raw"] = raw
+            best: dict[str, float] = {}
+            for r in raw:
+                best[raw_label(r)] = max(best.get(raw_label(r), 0.0), r["rate"])
+            print(
+                f"raw ceiling (best of {sizes.raw_repeats}): "
+                + "; ".join(f"{label} {rate:,.0f} tweets/s" for label, rate in best.items())
             )
             if "throughput" in results:
                 top = max(results["throughput"], key=lambda r: r["steady_rate"])
                 print(
                     f"ratio ingestion/raw (workers={top['workers']}, steady; target >= 0.5): "
                     + "; ".join(
-                        f"{top['steady_rate'] / rate:.2f} vs"
-                        f" {raw_label({'engagement': e, 'prebind': p})}"
-                        for (e, p), rate in best.items()
+                        f"{top['steady_rate'] / rate:.2f} vs {label}"
+                        for label, rate in best.items()
                     )
                 )
         if "live" in sections:
@@ -959,7 +1056,8 @@ def main(argv: list[str] | None = None) -> int:
 def raw_label(r: dict) -> str:
     tables = "every table the worker writes" if r["engagement"] else "kw + raw tables"
     binding = "values bound before timing" if r["prebind"] else "values bound while timed"
-    return f"{tables}, {binding}"
+    client = "Java driver" if r.get("client") == "java" else "Python driver"
+    return f"{tables}, {client}, {binding}"
 
 
 def summary(results: dict) -> None:
@@ -975,12 +1073,11 @@ def summary(results: dict) -> None:
         )
     for r in results.get("throughput", [])[:1]:
         rows.append(("producer (parse v2, match, acks=all)", f"{r['produce_rate']:,.0f}/s", ""))
-    raw = results.get("raw", [])
-    for eng, prebind in [(True, False), (True, True), (False, True)]:
-        rates = [r["rate"] for r in raw if (r["engagement"], r["prebind"]) == (eng, prebind)]
-        if rates:
-            label = raw_label({"engagement": eng, "prebind": prebind})
-            rows.append((f"raw writes, {label} (best)", f"{max(rates):,.0f} tweets/s", ""))
+    best: dict[str, float] = {}
+    for r in results.get("raw", []):
+        best[raw_label(r)] = max(best.get(raw_label(r), 0.0), r["rate"])
+    for label, rate in best.items():
+        rows.append((f"raw writes, {label} (best)", f"{rate:,.0f} tweets/s", ""))
     if (live := results.get("live")) is not None:
         rows.append(
             (
