@@ -3,7 +3,8 @@
 Streamlit-free on purpose: `Accounts` works on a pymongo Database, so it is tested without a UI.
 Collections (docs/ARCHITECTURE.md, owned by the dashboard):
 - `users`:          {_id, email (lower-case, unique), password_hash (argon2), verified,
-                     created_at, verified_at, pending_keywords: [str], x_credentials: {...}, oidc}
+                     created_at, verified_at, pending_keywords: [str], x_credentials: {...}, oidc,
+                     spike_alerts: bool (absent = off; read by tweektrend_dagster.alerts)}
 - `sessions`:       {_id: sha256(session id), user_id, created_at, expires_at, last_seen}
 - `login_attempts`: {_id: sha256(email|ip), failures, last_failure, locked_until}
 - `mail_outbox`:    {to, subject, kind, created_at, sent: bool, error}
@@ -139,6 +140,7 @@ class User:
     verified: bool
     pending_keywords: tuple[str, ...] = ()
     has_x_credentials: bool = False
+    spike_alerts: bool = False
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> User:
@@ -148,6 +150,7 @@ class User:
             verified=bool(doc.get("verified")),
             pending_keywords=tuple(doc.get("pending_keywords") or ()),
             has_x_credentials=bool(doc.get("x_credentials")),
+            spike_alerts=bool(doc.get("spike_alerts")),
         )
 
 
@@ -383,3 +386,11 @@ class Accounts:
     def x_credentials(self, user_id: str) -> dict[str, str] | None:
         doc = self.users.find_one({"_id": user_id}, {"x_credentials": 1}) or {}
         return doc.get("x_credentials") or None
+
+    def spike_alerts(self, user_id: str) -> bool:
+        doc = self.users.find_one({"_id": user_id}, {"spike_alerts": 1}) or {}
+        return bool(doc.get("spike_alerts"))
+
+    def set_spike_alerts(self, user_id: str, on: bool) -> None:
+        """Opt in to (or out of) spike alert mails; the alert job reads `users.spike_alerts`."""
+        self.users.update_one({"_id": user_id}, {"$set": {"spike_alerts": bool(on)}})

@@ -333,6 +333,14 @@ def delete_analysis(user_id: str, saved_id: str) -> bool:
     return _mongo_call(remove_saved, mongo(), user_id, saved_id)
 
 
+def spike_alerts(user_id: str) -> bool:
+    return _mongo_call(accounts().spike_alerts, user_id)
+
+
+def set_spike_alerts(user_id: str, on: bool) -> None:
+    _mongo_call(accounts().set_spike_alerts, user_id, on)
+
+
 def x_action(user_id: str, action: str, tweet_id: int, text: str = "") -> str:
     """Like, retweet or reply through tweepy with the user's own X credentials; returns a short
     outcome for the user. Raises ValueError with a readable reason when X refuses."""

@@ -13,26 +13,38 @@ from tweektrend_dagster.assets.trends import (
     weekly_trends_job,
 )
 from tweektrend_dagster.checks import TREND_CHECKS
-from tweektrend_dagster.resources import CassandraResource, KafkaResource, MongoResource
+from tweektrend_dagster.jobs import ALERT_JOBS, spike_alert_job
+from tweektrend_dagster.resources import (
+    CassandraResource,
+    KafkaResource,
+    MailResource,
+    MongoResource,
+)
 from tweektrend_dagster.resources.spark import SparkResource
 from tweektrend_dagster.schedules import TREND_SCHEDULES
-from tweektrend_dagster.sensors import build_ingestion_sensor, build_keyword_sensor
+from tweektrend_dagster.sensors import (
+    build_ingestion_sensor,
+    build_keyword_sensor,
+    build_spike_alert_sensor,
+)
 
 defs = dg.Definitions(
     assets=[*RAW_ASSETS, *TREND_ASSETS],
     asset_checks=TREND_CHECKS,
-    jobs=TREND_JOBS,
+    jobs=[*TREND_JOBS, *ALERT_JOBS],
     schedules=TREND_SCHEDULES,
     sensors=[
         build_ingestion_sensor(daily_trends_job),
         build_keyword_sensor(
             [keyword_backfill_job, weekly_trends_job, monthly_trends_job, quarterly_trends_job]
         ),
+        build_spike_alert_sensor(spike_alert_job),
     ],
     resources={
         "kafka": KafkaResource(),
         "cassandra": CassandraResource(),
         "mongo": MongoResource(),
+        "mail": MailResource(),
         "spark": SparkResource(),
     },
 )

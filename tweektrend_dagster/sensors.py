@@ -4,6 +4,7 @@ The workers run continuously outside Dagster. Every tick (well under Dagster's 6
 sensor reads committed offsets and touched days from Cassandra and log-end offsets from Kafka,
 reports watermark, lag and throughput as an observation of `raw_tweets`, and requests a run of
 the daily trend partition of each day that received tweets since its cursor.
+Below it: the new-keyword sensor (backfills) and the spike alert sensor (alert mails).
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
+from tweektrend_dagster.alerts import alert_days
+from tweektrend_dagster.alerts.store import has_opted_in_users
 from tweektrend_dagster.ingest.progress import changed_days, days_to_refresh, read_progress
+from tweektrend_dagster.jobs import ALERT_WINDOW_HOURS
 from tweektrend_dagster.keywords import KeywordRegistry
 from tweektrend_dagster.partitions import PARTITIONS_START
 from tweektrend_dagster.resources import CassandraResource, KafkaResource, MongoResource
@@ -182,3 +186,41 @@ def build_keyword_sensor(jobs: list) -> dg.SensorDefinition:
         return dg.SensorResult(run_requests=runs, cursor=json.dumps({"known": sorted(active)}))
 
     return new_keyword_sensor
+
+
+# -- spike alerts ---------------------------------------------------------------------------------
+def is_recent_day(partition: str | None, now: datetime, window: timedelta) -> bool:
+    """Whether a daily_trends partition can hold a bucket recent enough to mail about."""
+    return partition in {d.isoformat() for d in alert_days(now, window)}
+
+
+def build_spike_alert_sensor(
+    job: dg.JobDefinition, window: timedelta | None = None
+) -> dg.SensorDefinition:
+    window = window or timedelta(hours=ALERT_WINDOW_HOURS)
+
+    @dg.asset_sensor(
+        asset_key=dg.AssetKey("daily_trends"),
+        name="spike_alert_sensor",
+        job=job,
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="After daily_trends publishes a recent day, requests the spike alert mails "
+        "(skipped while no user has alerts on).",
+    )
+    def spike_alert_sensor(
+        context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry, mongo: MongoResource
+    ):
+        # the asset sensor's cursor moves past this event; only the newest one is looked at
+        partition = asset_event.dagster_event.partition if asset_event.dagster_event else None
+        if not is_recent_day(partition, datetime.now(UTC), window):
+            return dg.SkipReason(f"daily_trends {partition} is not a recent day")
+        with mongo.db() as db:
+            if not has_opted_in_users(db):
+                return dg.SkipReason("no user has spike alerts on")
+        return dg.RunRequest(
+            run_key=f"alerts:{partition}:{asset_event.run_id}:{asset_event.timestamp}",
+            tags={"trigger": "spike_alert_sensor", "tweektrend/day": partition},
+        )
+
+    return spike_alert_sensor

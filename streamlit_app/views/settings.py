@@ -1,4 +1,4 @@
-"""Account settings: X API credentials for like / repost / reply."""
+"""Account settings: spike alert mails, X API credentials for like / repost / reply."""
 
 import streamlit as st
 
@@ -7,6 +7,21 @@ from streamlit_app import data, ui
 user = ui.require_user()
 st.title("⚙️ Settings")
 st.write(f"Account: {ui.plain(user.email)}")
+st.subheader("Spike alerts")
+st.caption(
+    "One e-mail per keyword and hour when one of your keywords spikes (a burst far above its "
+    "usual level), a few minutes after it shows on the chart. Off unless you turn it on."
+)
+alerts_on = data.spike_alerts(user.id)
+# the key carries the user id: a later login in this browser session never inherits the switch
+wanted = st.toggle(
+    "E-mail me when one of my keywords spikes", value=alerts_on, key=f"alerts-{user.id}"
+)
+if wanted != alerts_on:
+    data.set_spike_alerts(user.id, wanted)
+    st.success(
+        f"Spike alerts on: mail goes to {ui.plain(user.email)}." if wanted else "Spike alerts off."
+    )
 st.subheader("X (Twitter) actions")
 st.caption(
     "Like, repost and reply from the live feed with your own X app keys "

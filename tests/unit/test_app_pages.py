@@ -305,6 +305,25 @@ def test_x_actions_appear_with_credentials(env):
     assert [b for b in live.button if b.label.startswith("♥")]
 
 
+def test_spike_alerts_are_off_by_default_and_per_user(env):
+    _, db = env
+    alice, alice_token = new_user(db, ["bts"])
+    bob, bob_token = new_user(db, ["bts"])
+    at = member(alice_token, "views/settings.py")
+    assert not at.exception
+    assert at.toggle[0].value is False
+    at.toggle[0].set_value(True).run()
+    assert "Spike alerts on" in texts(at)
+    assert Accounts(db, SECRET).spike_alerts(alice.id) is True
+    assert not db["users"].find_one({"_id": bob.id}).get("spike_alerts")
+    # a reload shows the stored choice; Bob still sees (and keeps) his own
+    assert member(alice_token, "views/settings.py").toggle[0].value is True
+    assert member(bob_token, "views/settings.py").toggle[0].value is False
+    at.toggle[0].set_value(False).run()
+    assert "Spike alerts off" in texts(at)
+    assert Accounts(db, SECRET).spike_alerts(alice.id) is False
+
+
 def test_compare_needs_two_keywords_and_charts_share_of_voice(env):
     _, db = env
     _, one = new_user(db, ["bts"])

@@ -6,7 +6,7 @@ not pay Dagster's import time at every start.
 
 from typing import Any
 
-__all__ = ["CassandraResource", "KafkaResource", "MongoResource"]
+__all__ = ["CassandraResource", "KafkaResource", "MailResource", "MongoResource"]
 
 
 def __getattr__(name: str) -> Any:

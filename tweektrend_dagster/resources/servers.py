@@ -1,9 +1,10 @@
-"""Kafka, Cassandra and Mongo as `ConfigurableResource`s with working local defaults."""
+"""Kafka, Cassandra, Mongo and SMTP as `ConfigurableResource`s with working local defaults."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 import dagster as dg
 from cassandra.cluster import Session
@@ -11,6 +12,7 @@ from confluent_kafka.admin import AdminClient
 from pymongo.database import Database
 
 from tweektrend_dagster.config import Settings
+from tweektrend_dagster.mail import send_mail
 from tweektrend_dagster.resources.clients import connect_cassandra, connect_mongo
 
 _defaults = Settings.from_env()
@@ -56,3 +58,14 @@ class MongoResource(dg.ConfigurableResource):
             yield db
         finally:
             db.client.close()
+
+
+class MailResource(dg.ConfigurableResource):
+    """Outgoing mail through `mail.send_mail`; host, login, TLS and sender come from the
+    TWEEKTREND_SMTP_* variables (SmtpConfig.from_env), locally the mail catcher."""
+
+    smtp_port: int = _defaults.smtp_port
+
+    def send(self, to: str, subject: str, body: str) -> None:
+        """Send a plain-text mail; raises MailError naming the SMTP server when it fails."""
+        send_mail(replace(Settings.from_env(), smtp_port=self.smtp_port), to, subject, body)

@@ -1,0 +1,69 @@
+"""Op jobs: side effects that are not assets. `spike_alert_job` mails opted-in users about new
+spikes of their keywords; the spike alert sensor (sensors.py) requests it after `daily_trends`
+materialisations of a recent day."""
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import dagster as dg
+
+from tweektrend_dagster.alerts.deliver import deliver_spike_alerts
+from tweektrend_dagster.resources.servers import MailResource, MongoResource
+
+# A spike older than this (by its bucket start) is not mailed: it is news only while fresh.
+ALERT_WINDOW_HOURS = float(os.environ.get("TWEEKTREND_ALERT_WINDOW_HOURS", "3"))
+
+
+class SpikeAlertConfig(dg.Config):
+    """Run configuration of the alert mails (defaults suit the sensor's runs)."""
+
+    window_hours: float = ALERT_WINDOW_HOURS
+    # the dashboard's public address, as in the verification mails (streamlit_app.auth)
+    dashboard_url: str = os.environ.get("TWEEKTREND_PUBLIC_URL", "http://127.0.0.1:8501")
+
+
+@dg.op(
+    out=dg.Out(int, description="Mails sent"),
+    tags={"kind": "email"},
+    description="Mails each opted-in follower once per new spike bucket (deduped in Mongo "
+    "`spike_alerts`); a failed send is retried by the next run while the spike is recent.",
+)
+def send_spike_alerts(
+    context: dg.OpExecutionContext,
+    config: SpikeAlertConfig,
+    mongo: MongoResource,
+    mail: MailResource,
+) -> dg.Output[int]:
+    now = datetime.now(UTC)
+    with mongo.db() as db:
+        report = deliver_spike_alerts(
+            db, mail.send, now, timedelta(hours=config.window_hours), config.dashboard_url
+        )
+    context.log.info(
+        f"{report.keywords} keywords with alert subscribers, {report.spikes} recent spikes: "
+        f"{report.sent} sent, {report.skipped} already sent, {report.failed} failed"
+    )
+    metadata = {
+        "keywords": report.keywords,
+        "spikes": report.spikes,
+        "sent": report.sent,
+        "already_sent": report.skipped,
+        "failed": report.failed,
+        # keywords are user text: shown as plain text, not Markdown
+        "mailed": dg.MetadataValue.text("\n".join(report.mailed) or "none"),
+    }
+    if report.failed:
+        # Claims were marked failed, so the next run retries them; the run shows red meanwhile.
+        raise dg.Failure(description=report.errors[0], metadata=metadata)
+    return dg.Output(report.sent, metadata=metadata)
+
+
+@dg.job(
+    description="E-mail alerts for new keyword spikes (requested by spike_alert_sensor).",
+    tags={"tweektrend/kind": "alerts"},
+)
+def spike_alert_job() -> None:
+    send_spike_alerts()
+
+
+ALERT_JOBS = [spike_alert_job]
