@@ -221,11 +221,6 @@ class IngestWorker:
             self.stop_event.wait(delay)
             delay = min(delay * 2, 15.0)
 
-    def process(self, messages) -> bool:
-        """Write one batch and commit it, without the writer thread."""
-        statements, offsets, dead = self._statements(messages)
-        return self._write_batch(statements, dead) and self._commit(offsets)
-
     def _write_batch(self, statements: list, dead: list) -> bool:
         """Rows to Cassandra, bad messages to the DLQ; False if the batch must not be committed."""
         if not self._write(statements):
@@ -286,7 +281,7 @@ class IngestWorker:
                 if now - last_report >= 5:
                     rate = (self.tweets - last_count) / (now - last_report)
                     log.info(
-                        "%s: %d messages written (%.0f/s), %d dead letters, lag %s",
+                        "%s: %d messages processed (%.0f/s), %d dead letters, lag %s",
                         self.name,
                         self.tweets,
                         rate,
