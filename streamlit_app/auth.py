@@ -3,7 +3,9 @@
 Streamlit-free on purpose: `Accounts` works on a pymongo Database, so it is tested without a UI.
 Collections (docs/ARCHITECTURE.md, owned by the dashboard):
 - `users`:          {_id, email (lower-case, unique), password_hash (argon2), verified,
-                     created_at, verified_at, pending_keywords: [str], x_credentials: {...}, oidc,
+                     created_at, verified_at, pending_keywords: [str], oidc,
+                     x_credentials_enc: Fernet token of the X keys' JSON (older documents: a
+                     plaintext `x_credentials` dict, encrypted on first read and at start),
                      spike_alerts: bool (absent = off; read by tweektrend_dagster.alerts)}
 - `sessions`:       {_id: sha256(session id), user_id, created_at, expires_at, last_seen}
 - `login_attempts`: {_id: sha256(email|ip), failures, last_failure, locked_until}
@@ -14,10 +16,13 @@ Only plain finds, upserts and indexes, so it runs on FerretDB 1.24 and MongoDB a
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import secrets
+import tempfile
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +31,7 @@ from typing import Any
 import pymongo
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -42,6 +48,9 @@ FREE_FAILURES = 3
 LOCK_BASE = timedelta(seconds=5)
 LOCK_MAX = timedelta(minutes=15)
 FAILURE_MEMORY = timedelta(hours=1)  # a pair that stayed quiet this long starts over
+DATA_KEY_ENV = "TWEEKTREND_DATA_KEY"
+X_CREDS_FIELD = "x_credentials_enc"
+LEGACY_X_CREDS_FIELD = "x_credentials"  # plaintext dict of documents written before encryption
 COMMON_PASSWORDS = frozenset(
     "password password1 password123 1234567890 12345678910 qwertyuiop qwerty1234 iloveyou123 "
     "letmein123 welcome123 admin12345 abc1234567 11111111111 0000000000 passw0rd123 tweektrend "
@@ -95,24 +104,59 @@ def password_problems(password: str, email: str = "") -> list[str]:
     return problems
 
 
+def _key_file(path: Path, make: Callable[[], str]) -> str:
+    """The key stored in `path`, created once with mode 0600 when missing."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Written whole to a 0600 temp file, then linked in: when two processes race, one link wins
+    # and both read the same complete key back (never a half-written file).
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(make())
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(tmp)
+    return path.read_text().strip()
+
+
 def load_secret(settings: Settings) -> str:
     """The signing key: TWEEKTREND_SECRET_KEY, else one generated once under the data dir."""
     env = os.environ.get("TWEEKTREND_SECRET_KEY")
     if env:
         return env
-    path = Path(settings.home) / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    # O_EXCL: when two processes race, one writes and both read the same key back.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(key)
-    except FileExistsError:
-        pass
-    return path.read_text().strip()
+    return _key_file(Path(settings.home) / "secret_key", lambda: secrets.token_urlsafe(48))
+
+
+def load_data_keys(settings: Settings) -> list[str]:
+    """Fernet keys for secrets stored in Mongo (users' X keys), separate from the signing key:
+    TWEEKTREND_DATA_KEY, comma-separated for rotation (the first encrypts, all decrypt),
+    else one generated once under the data dir."""
+    keys = [k.strip() for k in os.environ.get(DATA_KEY_ENV, "").split(",") if k.strip()]
+    if keys:
+        return keys
+    return [_key_file(Path(settings.home) / "data_key", lambda: Fernet.generate_key().decode())]
+
+
+def data_cipher(keys: Sequence[str]) -> MultiFernet:
+    """A MultiFernet over `keys`; ValueError naming the bad key's position, never its text."""
+    if not keys:
+        raise ValueError(f"No data encryption key: set {DATA_KEY_ENV}.")
+    fernets = []
+    for n, key in enumerate(keys, 1):
+        try:
+            fernets.append(Fernet(key))
+        except (ValueError, TypeError):
+            # `from None`: the chained base64 error must not carry key material into a log
+            raise ValueError(
+                f"Data encryption key {n} of {len(keys)} ({DATA_KEY_ENV} or "
+                "$TWEEKTREND_HOME/data_key) is not a Fernet key (32 url-safe base64 bytes; "
+                "make one with Fernet.generate_key())."
+            ) from None
+    return MultiFernet(fernets)
 
 
 def public_url() -> str:
@@ -149,7 +193,8 @@ class User:
             email=doc["email"],
             verified=bool(doc.get("verified")),
             pending_keywords=tuple(doc.get("pending_keywords") or ()),
-            has_x_credentials=bool(doc.get("x_credentials")),
+            # stored, not necessarily readable: see Accounts.x_credentials_state
+            has_x_credentials=bool(doc.get(X_CREDS_FIELD) or doc.get(LEGACY_X_CREDS_FIELD)),
             spike_alerts=bool(doc.get("spike_alerts")),
         )
 
@@ -157,13 +202,17 @@ class User:
 class Accounts:
     """Every account operation over one Mongo database."""
 
-    def __init__(self, db: Database, secret: str) -> None:
+    def __init__(self, db: Database, secret: str, data_keys: Sequence[str] = ()) -> None:
+        """`data_keys` (see load_data_keys) encrypt users' X keys; without them X keys can be
+        neither saved nor read."""
         self.db = db
         self.users = db["users"]
         self.sessions = db["sessions"]
         self.attempts = db["login_attempts"]
         self.outbox = db["mail_outbox"]
         self._signer = URLSafeTimedSerializer(secret)
+        self._cipher = data_cipher(data_keys) if data_keys else None
+        self._primary = Fernet(data_keys[0]) if data_keys else None
 
     def ensure_indexes(self) -> None:
         self.users.create_index([("email", pymongo.ASCENDING)], unique=True, name="email_unique")
@@ -377,15 +426,85 @@ class Accounts:
             self.users.update_one({"_id": user_id}, {"$set": {"pending_keywords": []}})
         return pending
 
+    # --- X credentials, encrypted at rest -----------------------------------------------------
     def set_x_credentials(self, user_id: str, creds: dict[str, str] | None) -> None:
+        """Save the user's X keys encrypted (dropping any plaintext copy), or remove them."""
         if creds:
-            self.users.update_one({"_id": user_id}, {"$set": {"x_credentials": creds}})
+            update = {
+                "$set": {X_CREDS_FIELD: self._seal(creds)},
+                "$unset": {LEGACY_X_CREDS_FIELD: ""},
+            }
         else:
-            self.users.update_one({"_id": user_id}, {"$unset": {"x_credentials": ""}})
+            update = {"$unset": {X_CREDS_FIELD: "", LEGACY_X_CREDS_FIELD: ""}}
+        self.users.update_one({"_id": user_id}, update)
 
     def x_credentials(self, user_id: str) -> dict[str, str] | None:
-        doc = self.users.find_one({"_id": user_id}, {"x_credentials": 1}) or {}
-        return doc.get("x_credentials") or None
+        """The user's X keys; None when none are saved or they cannot be decrypted."""
+        return self._load_x_credentials(user_id)[1]
+
+    def x_credentials_state(self, user_id: str) -> str:
+        """Whether X keys are "none", "saved" or "unreadable" (saved under a data key this
+        server lacks)."""
+        return self._load_x_credentials(user_id)[0]
+
+    def encrypt_legacy_x_credentials(self) -> int:
+        """Encrypt every plaintext `x_credentials` left from before encryption; returns how many.
+        Run at dashboard start so no plaintext waits for its user's next visit."""
+        legacy = self.users.find(
+            {LEGACY_X_CREDS_FIELD: {"$exists": True}}, {X_CREDS_FIELD: 1, LEGACY_X_CREDS_FIELD: 1}
+        )
+        return sum(self._encrypt_legacy(doc) for doc in legacy)
+
+    def _load_x_credentials(self, user_id: str) -> tuple[str, dict[str, str] | None]:
+        doc = self.users.find_one({"_id": user_id}, {X_CREDS_FIELD: 1, LEGACY_X_CREDS_FIELD: 1})
+        doc = doc or {}
+        # Plaintext from before encryption is encrypted on first read (and at dashboard start),
+        # not at the next save, which may never come.
+        if LEGACY_X_CREDS_FIELD in doc:
+            self._encrypt_legacy(doc)
+        token = doc.get(X_CREDS_FIELD)
+        if not token:
+            return "none", None
+        try:
+            creds, old_key = self._unseal(token)
+        except (InvalidToken, ValueError, TypeError):
+            return "unreadable", None  # key lost or changed: the user enters the keys again
+        if old_key:  # rotation: re-encrypt with the first key so older keys can be retired
+            self.users.update_one(
+                {"_id": user_id, X_CREDS_FIELD: token},
+                {"$set": {X_CREDS_FIELD: self._seal(creds)}},
+            )
+        return "saved", creds
+
+    def _encrypt_legacy(self, doc: dict[str, Any]) -> bool:
+        """Replace a document's plaintext X keys by their encrypted form (an existing encrypted
+        copy wins); updates `doc` in place. The filter skips a document rewritten meanwhile."""
+        legacy = doc.pop(LEGACY_X_CREDS_FIELD, None)
+        update: dict[str, Any] = {"$unset": {LEGACY_X_CREDS_FIELD: ""}}
+        if legacy and not doc.get(X_CREDS_FIELD):
+            doc[X_CREDS_FIELD] = self._seal(legacy)
+            update["$set"] = {X_CREDS_FIELD: doc[X_CREDS_FIELD]}
+        query = {"_id": doc["_id"], LEGACY_X_CREDS_FIELD: {"$exists": True}}
+        return self.users.update_one(query, update).modified_count > 0
+
+    def _seal(self, creds: dict[str, str]) -> str:
+        if self._cipher is None:
+            raise RuntimeError(f"No data encryption key configured ({DATA_KEY_ENV}).")
+        return self._cipher.encrypt(json.dumps(creds).encode()).decode()
+
+    def _unseal(self, token: str) -> tuple[dict[str, str], bool]:
+        """Decrypt a stored token; also says whether an older (rotated-out) key made it."""
+        if self._cipher is None or self._primary is None or not isinstance(token, str):
+            raise InvalidToken
+        data = token.encode()
+        try:
+            plain, old_key = self._primary.decrypt(data), False
+        except InvalidToken:
+            plain, old_key = self._cipher.decrypt(data), True
+        creds = json.loads(plain)
+        if not isinstance(creds, dict):
+            raise ValueError("stored X credentials are not a mapping")
+        return creds, old_key
 
     def spike_alerts(self, user_id: str) -> bool:
         doc = self.users.find_one({"_id": user_id}, {"spike_alerts": 1}) or {}

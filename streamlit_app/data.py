@@ -22,7 +22,7 @@ from cassandra.cluster import Session
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
-from streamlit_app.auth import Accounts, load_secret
+from streamlit_app.auth import Accounts, load_data_keys, load_secret
 from tweektrend_dagster.analytics.periods import Period
 from tweektrend_dagster.config import Settings
 from tweektrend_dagster.keywords import KeywordRegistry, normalize_keyword
@@ -238,15 +238,19 @@ def cassandra() -> Session:
 
 
 @st.cache_resource(show_spinner=False)
-def _accounts(uri: str, name: str, secret: str) -> Accounts:
-    accounts = Accounts(_mongo(uri, name), secret)
+def _accounts(uri: str, name: str, secret: str, data_keys: tuple[str, ...]) -> Accounts:
+    accounts = Accounts(_mongo(uri, name), secret, data_keys)
     accounts.ensure_indexes()
+    accounts.encrypt_legacy_x_credentials()  # once per process: no plaintext X keys left behind
     return accounts
 
 
 def accounts() -> Accounts:
     s = settings()
-    return _accounts(s.mongo_uri, s.mongo_db, load_secret(s))
+    try:
+        return _accounts(s.mongo_uri, s.mongo_db, load_secret(s), tuple(load_data_keys(s)))
+    except ValueError as exc:  # a malformed TWEEKTREND_DATA_KEY; the message names no key text
+        raise StackError(str(exc)) from exc
 
 
 @st.cache_resource(show_spinner=False)
@@ -339,6 +343,11 @@ def spike_alerts(user_id: str) -> bool:
 
 def set_spike_alerts(user_id: str, on: bool) -> None:
     _mongo_call(accounts().set_spike_alerts, user_id, on)
+
+
+def x_credentials_state(user_id: str) -> str:
+    """Whether X keys are "none", "saved" or "unreadable" (see Accounts)."""
+    return _mongo_call(accounts().x_credentials_state, user_id)
 
 
 def x_action(user_id: str, action: str, tweet_id: int, text: str = "") -> str:

@@ -22,8 +22,11 @@ chosen = st.multiselect(
     max_selections=4,
 )
 limit = st.select_slider("Posts per column", [10, 20, 30, 50], value=20, key="live_limit")
-x_enabled = user.has_x_credentials
-if not x_enabled:
+x_state = data.x_credentials_state(user.id)
+x_enabled = x_state == "saved"
+if x_state == "unreadable":
+    st.caption("Your saved X keys can no longer be read. Enter them again under Settings.")
+elif not x_enabled:
     st.caption("Add your X API keys under Settings to like, repost and reply from here.")
 
 

@@ -25,13 +25,19 @@ if wanted != alerts_on:
 st.subheader("X (Twitter) actions")
 st.caption(
     "Like, repost and reply from the live feed with your own X app keys "
-    "(OAuth 1.0a user context, from developer.x.com). Stored with your account only."
+    "(OAuth 1.0a user context, from developer.x.com). Stored encrypted with your account only."
 )
-if user.has_x_credentials:
+x_state = data.x_credentials_state(user.id)
+if x_state == "saved":
     st.success("X keys configured.")
-    if st.button("Remove my X keys"):
-        data.accounts().set_x_credentials(user.id, None)
-        st.rerun()
+elif x_state == "unreadable":
+    st.warning(
+        "Your saved X keys can no longer be read (the server's encryption key changed). "
+        "Enter them again below."
+    )
+if x_state != "none" and st.button("Remove my X keys"):
+    data.accounts().set_x_credentials(user.id, None)
+    st.rerun()
 with st.form("x_keys", clear_on_submit=True):
     fields = {
         "consumer_key": st.text_input("API key"),

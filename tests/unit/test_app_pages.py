@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from streamlit.testing.v1 import AppTest
 
 from streamlit_app import sample_data as sd
-from streamlit_app.auth import Accounts
+from streamlit_app.auth import Accounts, load_data_keys
 from tweektrend_dagster.config import Settings
 from tweektrend_dagster.ingest.schema import create_schema
 from tweektrend_dagster.keywords import KeywordRegistry
@@ -294,15 +295,30 @@ def test_live_feed_renders_tweets_as_plain_text(env):
 
 
 def test_x_actions_appear_with_credentials(env):
-    _, db = env
+    settings, db = env
     user, token = new_user(db, ["코로나"])
     at = member(token, "views/settings.py")
-    for box, value in zip(at.text_input, ["k", "s", "t", "ts"], strict=True):
+    for box, value in zip(at.text_input, ["k", "s", "t", "ts-long-secret"], strict=True):
         box.input(value)
     next(b for b in at.button if b.label == "Save X keys").click().run()
-    assert Accounts(db, SECRET).x_credentials(user.id)["access_token"] == "t"
+    accounts = Accounts(db, SECRET, load_data_keys(settings))  # the app's data key
+    assert accounts.x_credentials(user.id)["access_token"] == "t"
+    assert "ts-long-secret" not in str(db["users"].find_one({"_id": user.id}))  # encrypted
     live = member(token, "views/live.py")
     assert [b for b in live.button if b.label.startswith("♥")]
+
+
+def test_x_keys_under_a_lost_data_key_ask_to_be_entered_again(env):
+    _, db = env
+    user, token = new_user(db, ["코로나"])
+    foreign = Accounts(db, SECRET, [Fernet.generate_key().decode()])  # not the app's key
+    foreign.set_x_credentials(user.id, {"consumer_key": "k", "access_token": "t"})
+    at = member(token, "views/settings.py")
+    assert not at.exception
+    assert "can no longer be read" in at.warning[0].value
+    live = member(token, "views/live.py")
+    assert not live.exception and "can no longer be read" in texts(live)
+    assert not [b for b in live.button if b.label.startswith("♥")]
 
 
 def test_spike_alerts_are_off_by_default_and_per_user(env):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography.fernet import Fernet
 
 from streamlit_app import auth
 from streamlit_app.auth import Accounts, AuthError, RateLimited, password_problems
@@ -34,7 +35,7 @@ def test_rate_limited_message_says_how_long():
 
 @pytest.fixture
 def accounts(mongo_db):
-    a = Accounts(mongo_db, "test-secret")
+    a = Accounts(mongo_db, "test-secret", [Fernet.generate_key().decode()])
     a.ensure_indexes()
     return a
 
