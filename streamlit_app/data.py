@@ -351,34 +351,46 @@ def x_credentials_state(user_id: str) -> str:
 
 
 def x_action(user_id: str, action: str, tweet_id: int, text: str = "") -> str:
-    """Like, retweet or reply through tweepy with the user's own X credentials; returns a short
-    outcome for the user. Raises ValueError with a readable reason when X refuses."""
-    import tweepy
-
-    creds = accounts().x_credentials(user_id)
+    """Like, retweet or reply with the user's own X credentials (see send_x_action); returns a
+    short outcome for the user. Raises ValueError with a readable reason when X refuses."""
+    creds = _mongo_call(accounts().x_credentials, user_id)
     if not creds:
         raise ValueError("Add your X API keys under Settings first.")
-    client = tweepy.Client(
-        consumer_key=creds["consumer_key"],
-        consumer_secret=creds["consumer_secret"],
-        access_token=creds["access_token"],
-        access_token_secret=creds["access_token_secret"],
-    )
+    return send_x_action(creds, action, tweet_id, text)
+
+
+def send_x_action(
+    creds: dict[str, str],
+    action: str,
+    tweet_id: int,
+    text: str = "",
+    *,
+    api_base: str | None = None,
+) -> str:
+    """`x_action` on explicit OAuth 1.0a keys, through tweepy (TWEEKTREND_X_API_BASE or
+    `api_base` sends it elsewhere than api.twitter.com, as for the streams)."""
+    import tweepy
+
+    from tweektrend_dagster.ingest.sources.x_api import make_user_client
+
+    if action not in _X_ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    if action == "reply" and not text.strip():
+        raise ValueError("Write a reply first.")
+    client = make_user_client(creds, api_base=api_base)
     try:
         if action == "like":
             client.like(tweet_id)
-            return "Liked on X."
-        if action == "retweet":
+        elif action == "retweet":
             client.retweet(tweet_id)
-            return "Reposted on X."
-        if action == "reply":
-            if not text.strip():
-                raise ValueError("Write a reply first.")
+        else:
             client.create_tweet(text=text, in_reply_to_tweet_id=tweet_id)
-            return "Reply posted on X."
     except tweepy.TweepyException as exc:
         raise ValueError(f"X refused the {action}: {exc}") from exc
-    raise ValueError(f"unknown action {action!r}")
+    return _X_ACTIONS[action]
+
+
+_X_ACTIONS = {"like": "Liked on X.", "retweet": "Reposted on X.", "reply": "Reply posted on X."}
 
 
 def today() -> date:

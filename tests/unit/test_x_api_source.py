@@ -1,9 +1,9 @@
 """X API v2 sources against a local server that answers like X (recorded v2 wire format).
 
-The server (http.server on 127.0.0.1, ephemeral port) serves the rules endpoints with X's
-response shapes and the stream endpoints as chunked, newline-delimited bodies with keep-alives
-(tests/fixtures/x_api/*.jsonl, one recorded body each); tweepy is pointed at it through
-`api_base`, so the real tweepy code paths (threaded stream, reconnects, rules calls) run.
+The server (tests/fake_http.py: http.server on 127.0.0.1, ephemeral port) serves the rules
+endpoints with X's response shapes and the stream endpoints as chunked, newline-delimited bodies
+with keep-alives (tests/fixtures/x_api/*.jsonl, one recorded body each); tweepy is pointed at it
+through `api_base`, so the real tweepy code paths (threaded stream, reconnects, rules calls) run.
 """
 
 from __future__ import annotations
@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import orjson
 import pytest
 
+from tests.fake_http import Recorder, RecordingHandler, serve
 from tweektrend_dagster.ingest.sources import make_source
 from tweektrend_dagster.ingest.sources.x_api import (
     BEARER_TOKEN_ENV,
@@ -47,20 +46,18 @@ def _ids(lines: list[bytes]) -> list[str]:
     return [orjson.loads(x)["data"]["id"] for x in lines if x and b'"data"' in x]
 
 
-class FakeX:
+class FakeX(Recorder):
     """State of the fake X API: rules, recorded stream bodies, and every request received."""
 
     def __init__(self) -> None:
+        super().__init__()
         initial = json.loads((FIXTURES / "rules_initial.json").read_text())
         self.rules: dict[str, dict] = {r["id"]: r for r in initial["data"]}
         self.bodies: dict[str, list[list[bytes]]] = {}  # path -> one body per connection
         self.connections: dict[str, int] = {}
         self.status: dict[str, int] = {}
         self.reject_values: set[str] = set()
-        self.requests: list[dict] = []
         self.next_rule_id = 1605900000000001000
-        self.stopping = threading.Event()
-        self.lock = threading.Lock()
 
     # -- rules, as X answers them --
     def get_rules(self) -> dict:
@@ -139,108 +136,72 @@ class FakeX:
         return out
 
 
-def _handler(fake: FakeX) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class FakeXHandler(RecordingHandler):
+    recorder: FakeX
 
-        def log_message(self, *args: object) -> None:  # keep pytest output clean
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        path = self.record(None)
+        if path in self.recorder.status:
+            self.send_json(
+                self.recorder.status[path],
+                {
+                    "title": "Unauthorized",
+                    "type": "about:blank",
+                    "status": self.recorder.status[path],
+                    "detail": "Unauthorized",
+                },
+            )
+        elif path == RULES_PATH:
+            self.send_json(200, self.recorder.get_rules())
+        elif path in (FILTER_PATH, SAMPLE_PATH):
+            self._stream(path)
+        else:
+            self.send_json(404, {"title": "Not Found Error"})
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = self.read_body()
+        path = self.record(body)
+        if path != RULES_PATH:
+            self.send_json(404, {"title": "Not Found Error"})
+            return
+        with self.recorder.lock:
+            self.send_json(200, self.recorder.post_rules(json.loads(body)))
+
+    def _chunk(self, data: bytes) -> None:
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def _stream(self, path: str) -> None:
+        with self.recorder.lock:
+            n = self.recorder.connections.get(path, 0)
+            self.recorder.connections[path] = n + 1
+        bodies = self.recorder.bodies.get(path, [])
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            if n < len(bodies):
+                for line in bodies[n]:
+                    self._chunk(line + b"\r\n")  # X ends each payload with \r\n
+                if n < len(bodies) - 1 or bodies[n][-1].startswith(b'{"errors"'):
+                    self.wfile.write(b"0\r\n\r\n")  # X closes: the client reconnects
+                    self.close_connection = True
+                    return
+            deadline = time.monotonic() + 20
+            while not self.recorder.stopping.is_set() and time.monotonic() < deadline:
+                self._chunk(b"\r\n")  # keep-alive (X sends one every 20 s)
+                time.sleep(0.05)
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
             pass
-
-        def _record(self, body: bytes | None) -> str:
-            parts = urlsplit(self.path)
-            with fake.lock:
-                fake.requests.append(
-                    {
-                        "method": self.command,
-                        "path": parts.path,
-                        "query": parse_qs(parts.query),
-                        "auth": self.headers.get("Authorization"),
-                        "body": json.loads(body) if body else None,
-                    }
-                )
-            return parts.path
-
-        def _json(self, status: int, obj: dict) -> None:
-            data = json.dumps(obj).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            path = self._record(None)
-            if path in fake.status:
-                self._json(
-                    fake.status[path],
-                    {
-                        "title": "Unauthorized",
-                        "type": "about:blank",
-                        "status": fake.status[path],
-                        "detail": "Unauthorized",
-                    },
-                )
-            elif path == RULES_PATH:
-                self._json(200, fake.get_rules())
-            elif path in (FILTER_PATH, SAMPLE_PATH):
-                self._stream(path)
-            else:
-                self._json(404, {"title": "Not Found Error"})
-
-        def do_POST(self) -> None:  # noqa: N802
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            path = self._record(body)
-            if path != RULES_PATH:
-                self._json(404, {"title": "Not Found Error"})
-                return
-            with fake.lock:
-                self._json(200, fake.post_rules(json.loads(body)))
-
-        def _chunk(self, data: bytes) -> None:
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-            self.wfile.flush()
-
-        def _stream(self, path: str) -> None:
-            with fake.lock:
-                n = fake.connections.get(path, 0)
-                fake.connections[path] = n + 1
-            bodies = fake.bodies.get(path, [])
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
-            try:
-                if n < len(bodies):
-                    for line in bodies[n]:
-                        self._chunk(line + b"\r\n")  # X ends each payload with \r\n
-                    if n < len(bodies) - 1 or bodies[n][-1].startswith(b'{"errors"'):
-                        self.wfile.write(b"0\r\n\r\n")  # X closes: the client reconnects
-                        self.close_connection = True
-                        return
-                deadline = time.monotonic() + 20
-                while not fake.stopping.is_set() and time.monotonic() < deadline:
-                    self._chunk(b"\r\n")  # keep-alive (X sends one every 20 s)
-                    time.sleep(0.05)
-                self.wfile.write(b"0\r\n\r\n")
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-            self.close_connection = True
-
-    return Handler
+        self.close_connection = True
 
 
 @pytest.fixture
 def fake_x():
-    fake = FakeX()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"  # type: ignore[attr-defined]
-    yield fake
-    fake.stopping.set()
-    server.shutdown()
-    server.server_close()
+    with serve(FakeX(), FakeXHandler) as fake:
+        yield fake
 
 
 def _take(source, n: int, timeout: float = 10.0) -> list[bytes]:

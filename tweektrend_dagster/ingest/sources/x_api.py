@@ -6,7 +6,8 @@ queue blocks tweepy's thread, so a slow producer slows the read instead of losin
 
 Configuration: the bearer token comes from `TWEEKTREND_X_BEARER_TOKEN`; `TWEEKTREND_X_API_BASE`
 (or `api_base=`) points the client somewhere else than https://api.twitter.com, e.g. a proxy or the
-recorded-response server of the tests.
+recorded-response server of the tests. `make_user_client` is the same for a user's own OAuth 1.0a
+keys (the dashboard's like / repost / reply).
 
 Rules: `sync_rules(client, keywords)` makes the stream's rules equal to the keyword set, one rule
 per keyword with tag = keyword, so `matching_rules[].tag` in every payload names the keyword.
@@ -136,7 +137,7 @@ class _RebaseAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
-def _rebase(client: tweepy.StreamingClient, api_base: str | None) -> None:
+def _rebase(client: tweepy.Client | tweepy.StreamingClient, api_base: str | None) -> None:
     api_base = api_base or os.environ.get(API_BASE_ENV) or None
     if api_base:
         client.session.mount(X_API_HOST, _RebaseAdapter(api_base))
@@ -147,6 +148,19 @@ def make_client(
 ) -> tweepy.StreamingClient:
     """A tweepy StreamingClient for rule management (token from the environment by default)."""
     client = tweepy.StreamingClient(bearer_token or bearer_token_from_env(), **options)
+    _rebase(client, api_base)
+    return client
+
+
+def make_user_client(creds: dict[str, str], *, api_base: str | None = None) -> tweepy.Client:
+    """A tweepy Client acting as one user (OAuth 1.0a: consumer key/secret, access token/secret),
+    sent to `api_base` / TWEEKTREND_X_API_BASE like the streams."""
+    client = tweepy.Client(
+        consumer_key=creds["consumer_key"],
+        consumer_secret=creds["consumer_secret"],
+        access_token=creds["access_token"],
+        access_token_secret=creds["access_token_secret"],
+    )
     _rebase(client, api_base)
     return client
 
