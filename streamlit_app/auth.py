@@ -160,7 +160,7 @@ def data_cipher(keys: Sequence[str]) -> MultiFernet:
 
 
 def public_url() -> str:
-    return os.environ.get("TWEEKTREND_PUBLIC_URL", "http://127.0.0.1:8501").rstrip("/")
+    return Settings.from_env().public_url
 
 
 def _now() -> datetime:

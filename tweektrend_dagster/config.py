@@ -75,6 +75,12 @@ class Settings:
 
     # Addresses as clients want them; explicit variables win (production points them elsewhere).
     @property
+    def public_url(self) -> str:
+        """The dashboard's address in mails (verification links, alerts): TWEEKTREND_PUBLIC_URL
+        behind a proxy, else the local Streamlit address."""
+        return _env("PUBLIC_URL", f"http://{self.host}:{self.streamlit_port}").rstrip("/")
+
+    @property
     def kafka_bootstrap(self) -> str:
         return _env("KAFKA_BOOTSTRAP", f"{self.host}:{self.kafka_port}")
 

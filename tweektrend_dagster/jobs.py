@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 
 from tweektrend_dagster.alerts.deliver import deliver_spike_alerts
+from tweektrend_dagster.config import Settings
 from tweektrend_dagster.resources.servers import MailResource, MongoResource
 
 # A spike older than this (by its bucket start) is not mailed: it is news only while fresh.
@@ -18,8 +19,8 @@ class SpikeAlertConfig(dg.Config):
     """Run configuration of the alert mails (defaults suit the sensor's runs)."""
 
     window_hours: float = ALERT_WINDOW_HOURS
-    # the dashboard's public address, as in the verification mails (streamlit_app.auth)
-    dashboard_url: str = os.environ.get("TWEEKTREND_PUBLIC_URL", "http://127.0.0.1:8501")
+    # the dashboard's address in the mails; empty: Settings.public_url, as the verification mails
+    dashboard_url: str = ""
 
 
 @dg.op(
@@ -37,7 +38,11 @@ def send_spike_alerts(
     now = datetime.now(UTC)
     with mongo.db() as db:
         report = deliver_spike_alerts(
-            db, mail.send, now, timedelta(hours=config.window_hours), config.dashboard_url
+            db,
+            mail.send,
+            now,
+            timedelta(hours=config.window_hours),
+            config.dashboard_url or Settings.from_env().public_url,
         )
     context.log.info(
         f"{report.keywords} keywords with alert subscribers, {report.spikes} recent spikes: "
