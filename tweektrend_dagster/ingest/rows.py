@@ -81,16 +81,12 @@ def engagement_rows(tweet: Tweet) -> list[tuple]:
     rows = []
     observed = tweet.created_at
     micros = int(observed.timestamp() * 1_000_000)
-    if tweet.relation != "retweet" and (
-        tweet.retweets or tweet.likes or tweet.replies or tweet.quotes
-    ):
+    if tweet.relation != "retweet" and _has_reactions(tweet):
         rows.append(
             (tweet.id, tweet.retweets, tweet.likes, tweet.replies, tweet.quotes, observed, micros)
         )
     original = tweet.original
-    if original is not None and (
-        original.retweets or original.likes or original.replies or original.quotes
-    ):
+    if original is not None and _has_reactions(original):
         rows.append(
             (
                 original.id,
@@ -103,3 +99,7 @@ def engagement_rows(tweet: Tweet) -> list[tuple]:
             )
         )
     return rows
+
+
+def _has_reactions(tweet: Tweet) -> bool:
+    return bool(tweet.retweets or tweet.likes or tweet.replies or tweet.quotes)
