@@ -14,6 +14,17 @@ trailing week), run twice (the first read of ~190 day folders per table is colde
 Python: the same counts and tokenisation in one process. Each step prints its seconds and its
 Spark job count (with AQE every shuffle stage counts as a job). Setup (simulation, loading) is
 reported but not part of the targets.
+
+Archive mode: a ranged import (what a replayed archive asks of Spark), all from parquet:
+
+    .venv/bin/python bench/batch.py --archive 160 --tweets 9000     # the 160-day vaccine archive
+    .venv/bin/python bench/batch.py --archive 30 --tweets 200000    # a big 30-day archive
+
+`--archive DAYS` spreads the tweets over DAYS days like a real collection (a Pareto weight per
+day: most days a few dozen tweets, a few busy ones) and times, over the whole range: the daily
+aggregates, the day documents, then the week, month and quarter documents. With the per-day API
+(before `aggregate_days`/`periods_documents` existed) `--limit-days N` times the first N days
+only and the report extrapolates per day.
 """
 
 from __future__ import annotations
@@ -29,6 +40,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 DAY = date(2024, 3, 4)
+ARCHIVE_START = date(2020, 12, 12)  # the vaccine archive of issue 11 starts here
 KEYWORDS = ["코로나", "bts", "넷플릭스", "covid", "netflix", "아이폰", "bitcoin"]
 
 
@@ -56,6 +68,118 @@ def simulate(n: int, out: Path) -> None:
             rows = []
     if rows:
         spark.createDataFrame(rows, RAW_SCHEMA).write.mode("append").parquet(str(out))
+
+
+def simulate_archive(days: int, n: int, out: Path, seed: int = 11) -> list[int]:
+    """Raw-archive rows of `n` tweets over `days` days from ARCHIVE_START (setup, not timed)."""
+    import random
+
+    from tweektrend_dagster.analytics.source import RAW_SCHEMA
+    from tweektrend_dagster.ingest.sources.simulator import generate
+    from tweektrend_dagster.keywords import KeywordMatcher
+    from tweektrend_dagster.tweets.parsers import parse_payload
+
+    spark = session()
+    rng = random.Random(seed)
+    weights = [rng.paretovariate(1.3) for _ in range(days)]
+    counts = [max(1, round(n * w / sum(weights))) for w in weights]
+    matcher = KeywordMatcher(KEYWORDS)
+    rows: list[tuple] = []
+    seen: set[int] = set()
+    for i, k in enumerate(counts):
+        start = datetime(ARCHIVE_START.year, ARCHIVE_START.month, ARCHIVE_START.day,
+                         tzinfo=UTC) + timedelta(days=i)
+        for payload in generate(k, seed=seed + i, start=start, span=timedelta(days=1),
+                                keywords=KEYWORDS):
+            t = parse_payload(payload)
+            if t.id in seen:  # Cassandra keeps one row per tweet id
+                continue
+            seen.add(t.id)
+            t.keywords = matcher.match(t)
+            rows.append((t.created_at.date(), t.created_at.hour, t.id, t.created_at,
+                         t.to_json().decode(), t.keywords))
+        if len(rows) >= 100_000 or i == days - 1:
+            spark.createDataFrame(rows, RAW_SCHEMA).write.mode("append").parquet(str(out))
+            rows = []
+    return counts
+
+
+def archive(args) -> None:  # noqa: ANN001 - argparse namespace
+    """Archive mode: the range's aggregates, then every period's documents, old or new API."""
+    from tweektrend_dagster.analytics import pipeline
+    from tweektrend_dagster.analytics.periods import Period
+    from tweektrend_dagster.analytics.store import AggregateStore
+
+    work = Path(args.work)
+    raw_path = work / f"archive-{args.archive}d-{args.tweets}"
+    if not (raw_path / "_SUCCESS").exists():
+        shutil.rmtree(raw_path, ignore_errors=True)
+        t = time.perf_counter()
+        simulate_archive(args.archive, args.tweets, raw_path)
+        print(f"setup: simulated the archive in {time.perf_counter() - t:.1f} s")
+    spark = session()
+    raw = spark.read.parquet(str(raw_path)).persist()
+    per_day = {r.day: r["count"] for r in raw.groupBy("day").count().collect()}
+    days = [ARCHIVE_START + timedelta(days=i) for i in range(args.archive)]
+    sizes = sorted(per_day.values())
+    print(f"archive: {sum(sizes)} tweets over {len(per_day)} days of {len(days)} "
+          f"(busiest {sizes[-1]}, median {sizes[len(sizes) // 2]})")
+    store_dir = work / "store-archive"
+    shutil.rmtree(store_dir, ignore_errors=True)
+    store = AggregateStore(spark, str(store_dir))
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    ranged = hasattr(pipeline, "aggregate_days") and not args.per_day
+    limit = len(days) if ranged or not args.limit_days else min(args.limit_days, len(days))
+    sc = spark.sparkContext
+    results: list[tuple[str, float, int, str]] = []
+
+    def timed(name: str, fn, note: str = ""):  # noqa: ANN001, ANN202
+        group = f"archive-{len(results)}"
+        sc.setJobGroup(group, name)
+        t = time.perf_counter()
+        out = fn()
+        secs = time.perf_counter() - t
+        jobs = len(sc.statusTracker().getJobIdsForGroup(group))
+        results.append((name, secs, jobs, note))
+        print(f"  {name}: {secs:.1f} s, {jobs} Spark jobs {note}", flush=True)
+        return out
+
+    if ranged:
+        out = timed(f"aggregates, {len(days)} days in one pass",
+                    lambda: pipeline.aggregate_days(store, raw, days))
+        print(f"    {len(out)} days with tweets, {sum(r.tweets for r in out)} tweets, "
+              f"{sum(r.new_texts for r in out)} token rows")
+        timed("aggregates again (token tables reused)",
+              lambda: pipeline.aggregate_days(store, raw, days))
+    else:
+        timed(f"aggregates, per day, first {limit} days",
+              lambda: [pipeline.aggregate_day(store, raw.where(raw.day == d), d)
+                       for d in days[:limit]],
+              f"({len(days)} days extrapolated: x{len(days) / limit:.1f})")
+    kinds = ("day", "week", "month", "quarter")
+    docs_total = 0
+    for kind in kinds:
+        # per-day API: only the first `limit` days are extrapolated; longer periods all run
+        span = days[:limit] if kind == "day" else days
+        periods = sorted({Period.containing(kind, d) for d in span}, key=lambda p: p.start)
+        if ranged:
+            docs = timed(f"{kind} documents, {len(periods)} periods", lambda ps=periods:
+                         pipeline.periods_documents(store, ps, now=now))
+            docs_total += sum(len(v) for v in docs.values())
+        else:
+            note = f"(x{len(days) / limit:.1f} extrapolated)" if kind == "day" else ""
+            timed(f"{kind} documents, {len(periods)} periods, one by one", lambda ps=periods: [
+                pipeline.period_documents(store, p, now=now) for p in ps], note)
+    scale = len(days) / limit
+    # per-day API: the aggregates and the day documents of `limit` days, scaled to the range
+    total = sum(secs * (scale if n.startswith(("aggregates, ", "day ")) else 1)
+                for n, secs, _, _ in results if "again" not in n)
+    print(f"\narchive {args.archive} days, {sum(per_day.values())} tweets, "
+          f"{'ranged' if ranged else 'per-day'} API, master {sc.master}")
+    for name, secs, jobs, note in results:
+        print(f"  {name:50s} {secs:7.1f} s {jobs:5d} jobs {note}")
+    print(f"  {'aggregates + every document' + (' (extrapolated)' if scale > 1 else ''):50s} "
+          f"{total:7.1f} s" + (f"  ({docs_total} documents)" if ranged else ""))
 
 
 def session():
@@ -122,7 +246,16 @@ def main() -> None:
     ap.add_argument("--skip-plain", action="store_true")
     ap.add_argument("--slices", type=int, default=12, help="refreshes over the arriving day "
                     "(step 3b; 0 skips it)")
+    ap.add_argument("--archive", type=int, default=0, metavar="DAYS",
+                    help="archive mode: --tweets spread over DAYS days, a ranged import")
+    ap.add_argument("--limit-days", type=int, default=0,
+                    help="archive mode, per-day API: time the first N days and extrapolate")
+    ap.add_argument("--per-day", action="store_true",
+                    help="archive mode: use the per-day API even when the ranged one exists")
     args = ap.parse_args()
+    if args.archive:
+        archive(args)
+        return
 
     from pyspark.sql import functions as F
 

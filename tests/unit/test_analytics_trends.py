@@ -61,8 +61,8 @@ def compute(spark, tmp_path, tweets: list[Tweet], days: list[date]) -> Aggregate
     return store
 
 
-def docs_by_keyword(store, period, keywords=None):
-    return {d["keyword"]: d for d in period_documents(store, period, keywords, now=LATER)}
+def docs_by_keyword(store, period):
+    return {d["keyword"]: d for d in period_documents(store, period, now=LATER)}
 
 
 # ---------------------------------------------------------------- a hand-countable day
@@ -91,7 +91,7 @@ def hand_store(spark, tmp_path_factory):
 
 def test_hand_counted_day(hand_store):
     store = hand_store
-    docs = docs_by_keyword(store, Period("day", MON), keywords=["netflix"])
+    docs = docs_by_keyword(store, Period("day", MON))
     bts = docs["bts"]
     assert bts["_id"] == "bts|day|2024-03-04" and bts["end"] == "2024-03-05" and bts["final"]
     assert bts["mentions"] == 5
@@ -114,9 +114,8 @@ def test_hand_counted_day(hand_store):
     assert counts["bts"] == 5 and counts["tickets"] == 1
     assert bts["locations"] == [{"name": "Seoul", "count": 1}]
     assert sum(bts["sentiment"].values()) == 5
-    # an active keyword without data gets a zero document, not a missing one
-    assert docs["netflix"]["mentions"] == 0 and docs["netflix"]["series"][5]["mentions"] == 0
-    assert "covid" in docs and docs["covid"]["mentions"] == 1
+    # only keywords with tweets in the period get a document (a missing one reads as zero)
+    assert set(docs) == {"bts", "covid"} and docs["covid"]["mentions"] == 1
 
 
 def test_related_words_rank_by_npmi_against_the_background(hand_store):
@@ -187,16 +186,16 @@ def test_refreshes_tokenise_only_new_texts_and_keep_the_token_table_compact(
     assert day["mentions"] == 10 and day["unique_users"] == 2
 
 
-def test_empty_periods(hand_store):
+def test_empty_periods_publish_nothing(hand_store):
     store = hand_store
-    # the week after: no tweets; keywords of the previous week show the drop to zero
-    after = period_documents(store, Period("week", MON + timedelta(days=7)), now=LATER)
-    assert {d["keyword"]: (d["mentions"], d["prev_mentions"]) for d in after} == {
-        "bts": (0, 5), "covid": (0, 1)}
-    assert all(s["mentions"] == 0 for d in after for s in d["series"])
-    empty = period_documents(store, Period("month", date(2024, 5, 1)), ["bts"], now=LATER)
-    assert empty[0]["mentions"] == 0 and empty[0]["prev_mentions"] is None
-    assert empty[0]["correlation"]["r"] is None
+    # the day and the week after: no tweets, so no document (not even for last week's keywords)
+    assert period_documents(store, Period("week", MON + timedelta(days=7)), now=LATER) == []
+    assert period_documents(store, Period("day", MON + timedelta(days=1)), now=LATER) == []
+    assert period_documents(store, Period("month", date(2024, 5, 1)), now=LATER) == []
+    # the week of the tweets: documents, with no previous week of data
+    week = docs_by_keyword(store, Period("week", MON))
+    assert {k: (d["mentions"], d["prev_mentions"]) for k, d in week.items()} == {
+        "bts": (5, None), "covid": (1, None)}
 
 
 # ---------------------------------------------------------------- simulated tweets vs plain Python

@@ -1,6 +1,7 @@
-"""One day of parsed tweets → mergeable aggregate tables (sums and distinct sets, never ratios).
+"""Parsed tweets → mergeable aggregate tables per day (sums and distinct sets, never ratios).
 
-Every table is keyed so that a longer period is a plain sum (or a distinct union) over its days:
+Every table has `day` in its keys (so many days are computed in one pass and written per day),
+and is keyed so that a longer period is a plain sum (or a distinct union) over its days:
 - `hourly`      keyword, hour, mentions, users          (users: distinct authors in that hour)
 - `authors`     keyword, author_id, posts, username, name, followers
                 (per day; the period's unique users = distinct author_id over its days: exact)
@@ -50,7 +51,8 @@ TABLES = ("hourly", "authors", "words", "background", "totals", "posts", "facets
 def with_tokens(tweets: DataFrame, tokens: DataFrame) -> DataFrame:
     """Attach (tokens, sentiment) to every tweet through the text key."""
     _, tkey = token_key()
-    return tweets.withColumn("tkey", tkey).join(tokens, "tkey", "left").select(
+    keys = ["day", "tkey"] if "day" in tokens.columns else ["tkey"]
+    return tweets.withColumn("tkey", tkey).join(tokens, keys, "left").select(
         *tweets.columns,
         F.coalesce("tokens", F.array().cast("array<string>")).alias("tokens"),
         F.coalesce("sentiment", F.lit("neutral")).alias("sentiment"),
@@ -68,7 +70,7 @@ def _posts(kt: DataFrame) -> DataFrame:
     o = F.col("original")
     is_rt = (F.col("relation") == "retweet") & o.isNotNull()
     post = kt.where((F.col("relation").isNull()) | (F.col("relation") != "retweet") | is_rt).select(
-        "keyword",
+        "day", "keyword",
         F.when(is_rt, o["id"]).otherwise(F.col("id")).alias("post_id"),
         F.when(is_rt, o["text"]).otherwise(F.col("text")).alias("text"),
         F.when(is_rt, o["author"]["username"]).otherwise(F.col("author_username"))
@@ -84,76 +86,79 @@ def _posts(kt: DataFrame) -> DataFrame:
     )
     post = post.withColumn(
         "engagement", F.col("retweets") + F.col("likes") + F.col("replies") + F.col("quotes"))
-    best = post.groupBy("keyword", "post_id").agg(
-        F.max_by(F.struct(*[c for c in post.columns if c not in ("keyword", "post_id")]),
+    best = post.groupBy("day", "keyword", "post_id").agg(
+        F.max_by(F.struct(*[c for c in post.columns if c not in ("day", "keyword", "post_id")]),
                  F.col("engagement")).alias("p")
-    ).select("keyword", "post_id", "p.*")
-    rank = Window.partitionBy("keyword").orderBy(F.desc("engagement"), F.asc("post_id"))
+    ).select("day", "keyword", "post_id", "p.*")
+    rank = Window.partitionBy("day", "keyword").orderBy(F.desc("engagement"), F.asc("post_id"))
     return best.withColumn("rank", F.row_number().over(rank)).where(
         F.col("rank") <= POST_CANDIDATES
     ).drop("rank")
 
 
 def tokenised(tweets: DataFrame, tokens: DataFrame) -> DataFrame:
-    """(keywords, tokens, sentiment) per tweet: only the narrow columns cross the join, the wide
-    tweet rows (texts, originals) are never shuffled for it."""
+    """(day, keywords, tokens, sentiment) per tweet: only the narrow columns cross the join, the
+    wide tweet rows (texts, originals) are never shuffled for it. A token table with a `day`
+    column (the per-day caches) is joined on (day, tkey)."""
     _, tkey = token_key()
     tkey = F.col("tkey") if "tkey" in tweets.columns else tkey
-    return tweets.select(tkey.alias("tkey"), "keywords").join(
-        tokens.select("tkey", "tokens", "sentiment"), "tkey", "left"
+    keys = ["day", "tkey"] if "day" in tokens.columns else ["tkey"]
+    return tweets.select("day", tkey.alias("tkey"), "keywords").join(
+        tokens.select(*keys, "tokens", "sentiment"), keys, "left"
     ).select(
-        "keywords",
+        "day", "keywords",
         F.coalesce("tokens", F.array().cast("array<string>")).alias("tokens"),
         F.coalesce("sentiment", F.lit("neutral")).alias("sentiment"),
     )
 
 
 def daily_tables(tweets: DataFrame, tokens: DataFrame | None = None) -> DailyTables:
-    """`tweets`: parsed tweets of ONE day; `tokens`: their (keywords, tokens, sentiment) rows
-    (see `tokenised`). Without `tokens`, `tweets` carries them itself (see `with_tokens`)."""
+    """`tweets`: parsed tweets of any number of days; `tokens`: their (day, keywords, tokens,
+    sentiment) rows (see `tokenised`). Without `tokens`, `tweets` carries them itself (see
+    `with_tokens`). Every table is grouped by day too."""
     if tokens is None:
-        tokens = tweets.select("keywords", "tokens", "sentiment")
+        tokens = tweets.select("day", "keywords", "tokens", "sentiment")
     kt = tweets.select("*", F.explode("keywords").alias("keyword"))
-    ktok = tokens.select("tokens", "sentiment", F.explode("keywords").alias("keyword"))
-    hourly = kt.groupBy("keyword", "hour").agg(
+    ktok = tokens.select("day", "tokens", "sentiment", F.explode("keywords").alias("keyword"))
+    hourly = kt.groupBy("day", "keyword", "hour").agg(
         F.count(F.lit(1)).alias("mentions"), F.countDistinct("author_id").alias("users")
     )
     latest = F.struct("created_at", "author_username", "author_name", "author_followers")
-    authors = kt.groupBy("keyword", "author_id").agg(
+    authors = kt.groupBy("day", "keyword", "author_id").agg(
         F.count(F.lit(1)).alias("posts"), F.max_by(latest, "created_at").alias("a")
     ).select(
-        "keyword", "author_id", "posts",
+        "day", "keyword", "author_id", "posts",
         F.col("a.author_username").alias("username"),
         F.col("a.author_name").alias("name"),
         F.col("a.author_followers").alias("followers"),
     )
     words = (
-        ktok.select("keyword", F.explode("tokens").alias("word"))
-        .groupBy("keyword", "word").agg(F.count(F.lit(1)).alias("count"))
+        ktok.select("day", "keyword", F.explode("tokens").alias("word"))
+        .groupBy("day", "keyword", "word").agg(F.count(F.lit(1)).alias("count"))
     )
     background = (
-        tokens.select(F.explode("tokens").alias("word"))
-        .groupBy("word").agg(F.count(F.lit(1)).alias("count"))
+        tokens.select("day", F.explode("tokens").alias("word"))
+        .groupBy("day", "word").agg(F.count(F.lit(1)).alias("count"))
     )
-    totals = tweets.agg(
+    totals = tweets.groupBy("day").agg(
         F.count(F.lit(1)).alias("tweets"),
         F.count(F.when(F.size("keywords") > 0, 1)).alias("matched"),
     )
     location = F.coalesce(_clean_name("place"), _clean_name("author_location"))
     places = kt.select(
-        "keyword",
+        "day", "keyword",
         F.explode(
             F.array(
                 F.struct(F.lit("location").alias("facet"), location.alias("name")),
                 F.struct(F.lit("device").alias("facet"), _clean_name("source").alias("name")),
             )
         ).alias("f"),
-    ).select("keyword", "f.facet", "f.name")
-    moods = ktok.select("keyword", F.lit("sentiment").alias("facet"), F.col("sentiment")
+    ).select("day", "keyword", "f.facet", "f.name")
+    moods = ktok.select("day", "keyword", F.lit("sentiment").alias("facet"), F.col("sentiment")
                         .alias("name"))
     facets = (
         places.unionByName(moods)
         .where(F.col("name").isNotNull())
-        .groupBy("keyword", "facet", "name").agg(F.count(F.lit(1)).alias("count"))
+        .groupBy("day", "keyword", "facet", "name").agg(F.count(F.lit(1)).alias("count"))
     )
     return DailyTables(hourly, authors, words, background, totals, _posts(kt), facets)

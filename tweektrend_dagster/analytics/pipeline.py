@@ -1,18 +1,22 @@
-"""The two Spark steps the assets run: a day's aggregates, and a period's documents."""
+"""The two Spark steps the assets run: days' aggregates, and periods' documents (any number of
+each in a constant number of Spark jobs)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import reduce
 from typing import Any
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from tweektrend_dagster.analytics.daily import DAY_COLUMNS, TABLES, daily_tables, tokenised
 from tweektrend_dagster.analytics.documents import DEFAULT_REFERENCE, GRACE, build_documents
 from tweektrend_dagster.analytics.periods import Period
-from tweektrend_dagster.analytics.rollup import MIN_WORD_COUNT, compute_period
+from tweektrend_dagster.analytics.rollup import MIN_WORD_COUNT
+from tweektrend_dagster.analytics.rollup_many import compute_periods
 from tweektrend_dagster.analytics.source import parse_raw, read_raw_days
 from tweektrend_dagster.analytics.store import TOKENS, AggregateStore
 from tweektrend_dagster.analytics.tokens import (
@@ -31,79 +35,191 @@ MAX_TOKEN_FILES = 48
 class DayResult:
     day: date
     tweets: int
-    new_texts: int  # texts tokenised in this run (the rest came from the day's token table)
+    new_texts: int  # texts added to the day's token table in this run (the rest were cached)
     rows: dict[str, int]
     preview: list[dict[str, Any]]  # keyword, mentions, users of the day (largest first)
 
 
-def aggregate_day(store: AggregateStore, raw: DataFrame, day: date) -> DayResult:
-    """Raw archive rows of ONE day → the day's aggregate tables in `store`.
+def aggregate_days(store: AggregateStore, raw: DataFrame, days: list[date]) -> list[DayResult]:
+    """Raw archive rows → the aggregate tables of every day of `days`, in ONE pass.
 
-    Spark jobs: one to parse the day and find the texts not yet tokenised, one to tokenise them
-    (skipped when there are none), one per aggregate table written, and two to read back the
-    row counts and the preview (from the small written files)."""
+    A constant number of Spark jobs whatever the number of days: (1) parse, count the tweets
+    and find the texts missing from each day's token table; (2) tokenise them (each distinct
+    text once over all days; skipped when none) and append them to their days' token tables;
+    (3) one job per aggregate table, every table grouped by day and written per day; (4) the
+    row counts and the preview of every day, read back from the written files. A day of `days`
+    without any tweet costs nothing in Spark and is left without folders (a day that had
+    aggregates before loses them: it now reads as zero everywhere). Results: the days with
+    tweets, in order."""
+    days = sorted(set(days))
+    if not days:
+        return []
     spark = store.spark
-    # Only the columns the day's tables use are parsed and cached (from_json is pruned to them).
+    in_days = F.col("day") == days[0] if len(days) == 1 else F.col("day").isin(days)
+    # Only the columns the tables use are parsed and cached (from_json is pruned to them).
     # The text key (hash of the text without "RT @user:") is computed once, into the cache.
-    tweets = parse_raw(raw).select(*DAY_COLUMNS).withColumn("tkey", token_key()[1]).persist(
-        StorageLevel.MEMORY_AND_DISK)
-    cached = store.read(TOKENS, [day])
-    keys = distinct_keys(tweets, cached).persist(StorageLevel.MEMORY_AND_DISK)
-    new_texts = keys.count()
-    if new_texts:
-        # Written before use: the token table is the cache for the next refresh of this day, and
-        # reading it back cuts the lineage so Kiwi never runs twice for one text.
-        # A refresh with few new texts appends one file (not one per tokenisation task), so the
-        # token table of a day refreshed every few minutes does not become thousands of files.
-        store.write(TOKENS, day, tokenize_keys(keys, new_texts), mode="append",
-                    files=None if new_texts >= 20_000 else 1)
-        if store.file_count(TOKENS, day) > MAX_TOKEN_FILES:
-            store.compact(TOKENS, day, files=2 * spark.sparkContext.defaultParallelism)
-    keys.unpersist()
-    tokens = store.read(TOKENS, [day])
-    if tokens is None:  # a day without any parseable tweet
-        tokens = spark.createDataFrame([], TOKEN_SCHEMA)
-    toks = tokenised(tweets, tokens.drop("day")).persist(StorageLevel.MEMORY_AND_DISK)
-    tables = daily_tables(tweets, toks).as_dict()
+    tweets = parse_raw(raw.where(in_days)).select(*DAY_COLUMNS).withColumn(
+        "tkey", token_key()[1]).persist(StorageLevel.MEMORY_AND_DISK)
+    cached = store.read(TOKENS, days)
+    missing = tweets.select("day", "tkey").distinct()
+    if cached is not None:  # a refresh: the new keys are found on the 8-byte hashes
+        missing = missing.join(cached.select("day", "tkey"), ["day", "tkey"], "left_anti")
+    missing = missing.persist(StorageLevel.MEMORY_AND_DISK)
+    reusable = None
+    if cached is None:  # nothing cached: every distinct text of the run
+        texts = distinct_keys(tweets)
+    else:  # only the few new texts are shuffled; one cached on another day is reused
+        reusable = cached.select("tkey", "tokens", "sentiment").dropDuplicates(["tkey"])
+        new_keys = missing.select("tkey").distinct().join(
+            reusable.select("tkey"), "tkey", "left_anti")
+        texts = distinct_keys(tweets.join(new_keys, "tkey", "left_semi"))
+    texts = texts.persist(StorageLevel.MEMORY_AND_DISK)
+
+    # ---- job 1: tweets and token rows missing per day, texts to tokenise, as one union
+    counts = reduce(DataFrame.unionByName, [
+        tweets.groupBy("day").count().select(F.lit("tweets").alias("what"), "day", "count"),
+        missing.groupBy("day").count().select(F.lit("new").alias("what"), "day", "count"),
+        texts.groupBy().count().select(F.lit("texts").alias("what"),
+                                       F.lit(None).cast("date").alias("day"), "count"),
+    ]).collect()
+    n_tweets = {r.day: int(r["count"]) for r in counts if r.what == "tweets"}
+    n_new = {r.day: int(r["count"]) for r in counts if r.what == "new"}
+    n_texts = sum(int(r["count"]) for r in counts if r.what == "texts")
+    with_tweets = sorted(n_tweets)
+    # a day that had aggregates and now has no tweet must not keep them
+    store.delete_days((*TABLES, TOKENS), set(days) - set(with_tweets))
+    staging = store.new_staging()
+    try:
+        if n_new:
+            # ---- job 2: tokenise and append to the days' token tables. Written before use:
+            # the token table is the cache of the next refresh, and reading it back cuts the
+            # lineage so Kiwi never runs twice for one text.
+            source = tokenize_keys(texts, n_texts) if n_texts else None
+            if reusable is not None:
+                source = reusable if source is None else source.unionByName(reusable)
+            rows = missing.join(source, "tkey").select("day", "tkey", "tokens", "sentiment")
+            # one file per day and run, except a single big day (written by the tasks that
+            # tokenised it, as many files as tasks)
+            one_big_day = len(n_new) == 1 and n_texts >= 20_000
+            store.stage_days(staging, TOKENS, rows, files=0 if one_big_day else None)
+            store.publish_days(staging, TOKENS, n_new, mode="append")
+            for day in sorted(n_new):
+                if store.file_count(TOKENS, day) > MAX_TOKEN_FILES:
+                    store.compact(TOKENS, day, files=2 * spark.sparkContext.defaultParallelism)
+        texts.unpersist()
+        missing.unpersist()
+        if not with_tweets:
+            tweets.unpersist()
+            return []
+
+        # ---- jobs 3-9: every aggregate table of every day, one write per table
+        tokens = store.read(TOKENS, with_tweets)
+        if tokens is None:
+            tokens = spark.createDataFrame([], TOKEN_SCHEMA)
+        toks = tokenised(tweets, tokens).persist(StorageLevel.MEMORY_AND_DISK)
+        tables = daily_tables(tweets, toks).as_dict()
+        for name in TABLES:
+            # a single day: a few files as before, no shuffle; many days: one file per day
+            store.stage_days(staging, name, tables[name], files=2 if len(with_tweets) == 1
+                             else None)
+        toks.unpersist()
+        tweets.unpersist()
+
+        # ---- job 10: rows per table and day, and the preview, from the staged (small) files
+        rows_by_day, preview = _staged_summary(store, staging)
+        for name in TABLES:
+            store.publish_days(staging, name, with_tweets, mode="overwrite")
+    finally:
+        store.drop_staging(staging)
+    return [
+        DayResult(day, n_tweets[day], n_new.get(day, 0),
+                  {t: rows_by_day.get((t, day), 0) for t in TABLES}, preview.get(day, []))
+        for day in with_tweets
+    ]
+
+
+def _staged_summary(store: AggregateStore, staging: str
+                    ) -> tuple[dict[tuple[str, date], int], dict[date, list[dict[str, Any]]]]:
+    """(table, day) → rows, and day → the 10 keywords with most mentions, in ONE Spark job."""
+    parts = []
     for name in TABLES:
-        store.write(name, day, tables[name])
-    toks.unpersist()
-    tweets.unpersist()
-    # Read back from the written (small) files: the hourly table gives the preview; one more
-    # job reads the other tables' row counts (parquet footers) and the day's tweets (`totals`).
-    hourly = spark.read.parquet(store.path("hourly", day)).collect()
-    rows = store.row_counts([t for t in TABLES if t != "hourly"], day, sums={"totals": "tweets"})
-    n = rows.pop("totals.tweets", 0)
-    rows["hourly"] = len(hourly)
-    mentions: dict[str, int] = {}
-    for r in hourly:
-        mentions[r.keyword] = mentions.get(r.keyword, 0) + int(r.mentions)
-    preview = [{"keyword": k, "mentions": m}
-               for k, m in sorted(mentions.items(), key=lambda kv: (-kv[1], kv[0]))[:10]]
-    return DayResult(day, n, new_texts, rows, preview)
+        if not store.staged_days(staging, name):
+            continue  # no row on any day: nothing was written
+        df = store.spark.read.parquet(f"{staging}/{name}")
+        parts.append(df.groupBy("day").count().select(
+            F.lit(name).alias("t"), "day", F.lit(None).cast("string").alias("keyword"),
+            F.col("count").alias("n")))
+        if name == "hourly":
+            parts.append(df.groupBy("day", "keyword").agg(F.sum("mentions").alias("n")).select(
+                F.lit("preview").alias("t"), "day", "keyword", "n"))
+    rows: dict[tuple[str, date], int] = {}
+    mentions: dict[date, list[tuple[str, int]]] = {}
+    for r in reduce(DataFrame.unionByName, parts).collect() if parts else []:
+        if r.t == "preview":
+            mentions.setdefault(r.day, []).append((r.keyword, int(r.n)))
+        else:
+            rows[(r.t, r.day)] = int(r.n)
+    preview = {
+        day: [{"keyword": k, "mentions": m}
+              for k, m in sorted(found, key=lambda kv: (-kv[1], kv[0]))[:10]]
+        for day, found in mentions.items()
+    }
+    return rows, preview
+
+
+def aggregate_day(store: AggregateStore, raw: DataFrame, day: date) -> DayResult:
+    """ONE day (the current day's refresh): `aggregate_days` with one day."""
+    results = aggregate_days(store, raw, [day])
+    return results[0] if results else DayResult(day, 0, 0, dict.fromkeys(TABLES, 0), [])
 
 
 def aggregate_days_from_cassandra(
     spark: SparkSession, store: AggregateStore, keyspace: str, days: list[date]
 ) -> list[DayResult]:
-    return [aggregate_day(store, read_raw_days(spark, keyspace, [d]), d) for d in days]
+    """The days' raw rows read once (partitions pushed down to Cassandra), then one pass."""
+    if not days:
+        return []
+    return aggregate_days(store, read_raw_days(spark, keyspace, days), days)
+
+
+def own_tokens(keyword: str) -> list[str]:
+    """A keyword's own tokens (and its hashtag), left out of its related words."""
+    from tweektrend_dagster.text.tokenize import tokenize
+
+    return sorted(set(tokenize(keyword)) | {"#" + keyword.replace(" ", "")})
+
+
+def periods_documents(
+    store: AggregateStore,
+    periods: list[Period],
+    reference: str = DEFAULT_REFERENCE,
+    now: datetime | None = None,
+    grace: timedelta = GRACE,
+    min_count: int = MIN_WORD_COUNT,
+) -> dict[Period, list[dict[str, Any]]]:
+    """The `trends` documents of every period (two Spark jobs per kind of period, whatever the
+    number of periods). Only keywords with tweets in a period get a document: a missing
+    document reads as zero. Every period asked for is a key (an empty list when it has none)."""
+    now = now or datetime.now(UTC)
+    out: dict[Period, list[dict[str, Any]]] = {}
+    kinds = sorted({p.kind for p in periods})
+    for kind in kinds:
+        stats = compute_periods(store, [p for p in periods if p.kind == kind],
+                                min_count=min_count, exclude=own_tokens)
+        for period, period_stats in stats.items():
+            docs = build_documents(period_stats, reference=reference, now=now, grace=grace)
+            out[period] = [d for d in docs if d["mentions"] > 0]
+    return out
 
 
 def period_documents(
     store: AggregateStore,
     period: Period,
-    keywords: list[str] | None = None,
     reference: str = DEFAULT_REFERENCE,
     now: datetime | None = None,
     grace: timedelta = GRACE,
     min_count: int = MIN_WORD_COUNT,
 ) -> list[dict[str, Any]]:
-    """The `trends` documents of a period: keywords with data, plus `keywords` (zero docs)."""
-    from tweektrend_dagster.text.tokenize import tokenize
-
-    def own_tokens(keyword: str) -> list[str]:
-        return sorted(set(tokenize(keyword)) | {"#" + keyword.replace(" ", "")})
-
-    names = sorted(set(keywords or []))
-    stats = compute_period(store, period, min_count=min_count, exclude=own_tokens)
-    return build_documents(stats, names, reference=reference, now=now, grace=grace)
+    """The `trends` documents of one period (keywords with tweets in it)."""
+    return periods_documents(store, [period], reference=reference, now=now, grace=grace,
+                             min_count=min_count)[period]

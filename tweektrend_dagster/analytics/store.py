@@ -1,6 +1,10 @@
 """Aggregate tables as parquet, one folder per (table, day): `{base}/{table}/day=YYYY-MM-DD`.
 
 A day is rewritten as a whole (overwrite of its folder), so re-running a partition is idempotent.
+A day folder is complete when it holds `_SUCCESS`. Many days are written in one Spark job per
+table (`stage_days` + `publish_days`): partitioned by day into a folder of the run's own (so runs
+that overlap never share Spark's `_temporary`), then each day folder is moved into place.
+A day without a row in a table has no folder in it (reads as zero).
 The base is a local folder by default and any Hadoop URI (s3a://, hdfs://) on a cluster.
 Which days exist is one glob per table (`day=*/_SUCCESS`), not one filesystem call per day, and
 a period's days are read as one list of paths (listed on the driver: see `spark_config`).
@@ -8,9 +12,11 @@ a period's days are read as one list of paths (listed on the driver: see `spark_
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import date
 from functools import reduce
+from typing import Literal
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -101,6 +107,86 @@ class AggregateStore:
         if schema is not None:
             reader = reader.schema(schema)
         return reader.parquet(*paths)
+
+    # ------------------------------------------------------------ many days in one write
+    def new_staging(self) -> str:
+        """A folder of this run's own for staged writes (not `{table}/day=…`: invisible)."""
+        return f"{self.base}/_staging/{uuid.uuid4().hex}"
+
+    def stage_days(self, staging: str, table: str, df: DataFrame, files: int | None = None
+                   ) -> None:
+        """Write `df` (a `day` column and the table's columns) as `{staging}/{table}/day=…`.
+        files=None: one file per day (a shuffle by day, spread over days); files=k: the rows
+        coalesced into k tasks (a single day: k files, no shuffle); files=0: written by the
+        tasks that made them."""
+        if files is None:
+            df = df.repartition("day")
+        elif files:
+            df = df.coalesce(files)
+        df.write.partitionBy("day").parquet(f"{staging}/{table}")
+
+    def staged_days(self, staging: str, table: str) -> set[date]:
+        return self._day_folders(f"{staging}/{table}")
+
+    def _day_folders(self, folder: str) -> set[date]:
+        fs, p = self._fs(folder)
+        if not fs.exists(p):
+            return set()
+        days = set()
+        for status in fs.listStatus(p):
+            name = status.getPath().getName()
+            if status.isDirectory() and name.startswith("day="):
+                try:
+                    days.add(date.fromisoformat(name.removeprefix("day=")))
+                except ValueError:
+                    continue
+        return days
+
+    def publish_days(self, staging: str, table: str, days: Iterable[date],
+                     mode: Literal["overwrite", "append"] = "overwrite") -> None:
+        """Move the staged day folders of `table` into place, for each of `days`.
+        overwrite: the day's folder is replaced (removed when nothing was staged for the day);
+        append: the staged files join the day's folder."""
+        jvm = self.spark.sparkContext._jvm
+        fs, root = self._fs(f"{self.base}/{table}")
+        fs.mkdirs(root)
+        staged = self.staged_days(staging, table)
+        for day in sorted(set(days)):
+            dst = jvm.org.apache.hadoop.fs.Path(self.path(table, day))
+            src = jvm.org.apache.hadoop.fs.Path(f"{staging}/{table}/day={day.isoformat()}")
+            if mode == "overwrite":
+                fs.delete(dst, True)
+                if day in staged:
+                    fs.create(jvm.org.apache.hadoop.fs.Path(src, "_SUCCESS"), True).close()
+                    if not fs.rename(src, dst):
+                        raise OSError(f"could not move {src} to {dst}")
+                continue
+            if day not in staged:
+                continue
+            fs.mkdirs(dst)
+            for st in fs.listStatus(src):
+                f = st.getPath()
+                if not fs.rename(f, jvm.org.apache.hadoop.fs.Path(dst, f.getName())):
+                    raise OSError(f"could not move {f} into {dst}")
+            marker = jvm.org.apache.hadoop.fs.Path(dst, "_SUCCESS")
+            if not fs.exists(marker):
+                fs.create(marker, True).close()
+
+    def drop_staging(self, staging: str) -> None:
+        fs, p = self._fs(staging)
+        fs.delete(p, True)
+
+    def delete_days(self, tables: Iterable[str], days: Iterable[date]) -> list[tuple[str, date]]:
+        """Remove the folders of `days` from `tables` (one listing per table); returns what
+        was removed."""
+        wanted = set(days)
+        removed = []
+        for table in tables:
+            for day in sorted(self._day_folders(f"{self.base}/{table}") & wanted):
+                fs, p = self._fs(self.path(table, day))
+                fs.delete(p, True)
+                removed.append((table, day))
+        return removed
 
     def row_counts(self, tables: list[str], day: date, sums: dict[str, str] | None = None
                    ) -> dict[str, int]:
