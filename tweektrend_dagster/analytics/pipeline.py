@@ -68,7 +68,9 @@ def aggregate_days(store: AggregateStore, raw: DataFrame, days: list[date]) -> l
     reusable = None
     if cached is None:  # nothing cached: every distinct text of the run
         texts = distinct_keys(tweets)
-    else:  # only the few new texts are shuffled; one cached on another day is reused
+    elif len(days) == 1:  # the current day's refresh: only the few new texts are shuffled
+        texts = distinct_keys(tweets.join(missing.select("tkey"), "tkey", "left_semi"))
+    else:  # the same, and a text cached on another day of the run is reused
         reusable = cached.select("tkey", "tokens", "sentiment").dropDuplicates(["tkey"])
         new_keys = missing.select("tkey").distinct().join(
             reusable.select("tkey"), "tkey", "left_anti")
@@ -97,11 +99,12 @@ def aggregate_days(store: AggregateStore, raw: DataFrame, days: list[date]) -> l
             source = tokenize_keys(texts, n_texts) if n_texts else None
             if reusable is not None:
                 source = reusable if source is None else source.unionByName(reusable)
-            rows = missing.join(source, "tkey").select("day", "tkey", "tokens", "sentiment")
-            # one file per day and run, except a single big day (written by the tasks that
-            # tokenised it, as many files as tasks)
-            one_big_day = len(n_new) == 1 and n_texts >= 20_000
-            store.stage_days(staging, TOKENS, rows, files=0 if one_big_day else None)
+            if len(days) == 1:  # one day: no join; few new texts → one file, else one per task
+                rows = source.select(F.lit(days[0]).alias("day"), "tkey", "tokens", "sentiment")
+                store.stage_days(staging, TOKENS, rows, files=0 if n_texts >= 20_000 else 1)
+            else:  # one file per day and run
+                rows = missing.join(source, "tkey").select("day", "tkey", "tokens", "sentiment")
+                store.stage_days(staging, TOKENS, rows)
             store.publish_days(staging, TOKENS, n_new, mode="append")
             for day in sorted(n_new):
                 if store.file_count(TOKENS, day) > MAX_TOKEN_FILES:
