@@ -22,6 +22,8 @@ def test_valid_fixture_files(name: str, fmt: str) -> None:
         "invalid": 0,
         "formats": {fmt: 5},
         "errors": [],
+        "with_notes": 0,
+        "notes": [],
     }
 
 
@@ -109,6 +111,8 @@ def test_empty_file(tmp_path: Path) -> None:
         "invalid": 0,
         "formats": {},
         "errors": [],
+        "with_notes": 0,
+        "notes": [],
     }
 
 

@@ -361,7 +361,7 @@ def test_more_bad_inputs() -> None:
         b'"just a string"': "not a JSON object (got string)",
         b"null": "not a JSON object (got null)",
         b"{}": "unknown format: empty object",
-        b'{"errors":[{"title":"operational-disconnect"}]}': "API error (operational-disconnect)",
+        b'{"errors":[{"title":"operational-disconnect"}]}': "API error: operational-disconnect",
         b'{"status_withheld":{"id":1}}': "not a tweet: status_withheld notice",
         b'{"verb":"delete","id":"tag:search.twitter.com,2005:1","actor":{}}': "delete activity",
     }

@@ -1,31 +1,54 @@
 """The normalised tweet every part of TweekTrend works with, whatever payload format it came in.
 
-`Tweet.to_json()` is the value written to Kafka and to the raw archive (format "tweektrend");
-`Tweet.from_json()` reads it back exactly.
+`Tweet.to_json()` is the value written to Kafka and to the raw archive (the normalised JSON; its
+`format` names the input format the tweet was read from, `notes` what the parser repaired);
+`Tweet.from_json()` reads it back exactly, re-checking every field.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-from unicodedata import is_normalized, normalize
 
 import orjson
 
-# A tweet id is stored as a Cassandra bigint: positive and below 2**63.
-MAX_TWEET_ID = 2**63 - 1
-MAX_TEXT_CHARS = 100_000
+from tweektrend_dagster.tweets.checks import (
+    MAX_FIELD_CHARS,
+    MAX_TEXT_CHARS,
+    MAX_TWEET_ID,
+    InvalidTweet,
+    check_created_at,
+    check_id,
+    check_text,
+    count,
+    nfc,
+    opt_count,
+    opt_str,
+    parse_iso_time,
+    str_list,
+)
+
+__all__ = [
+    "FORMATS",
+    "MAX_TEXT_CHARS",
+    "MAX_TWEET_ID",
+    "RELATIONS",
+    "Author",
+    "InvalidTweet",
+    "Tweet",
+    "check_id",
+    "check_text",
+    "nfc",
+    "parse_iso_time",
+    "tweet_from_dict",
+]
+
 RELATIONS = ("retweet", "quote", "reply")
-FORMATS = ("v1.1", "v2", "activity", "tweektrend")
-
-
-class InvalidTweet(ValueError):
-    """A payload that is not a usable tweet; `reason` is short and meant for humans and the DLQ."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+# The input format a tweet was read from ("tweektrend" = our normalised JSON, written by hand or
+# by another producer).
+FORMATS = ("v1.1", "v2", "twarc2", "activity", "csv", "tweektrend")
+_FORMAT_SET = frozenset(FORMATS)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -61,6 +84,8 @@ class Tweet:
     # The retweeted or quoted tweet when the payload embeds it (its own `original` is always None),
     # so the engagement of the original post can be recorded too.
     original: Tweet | None = None
+    # What the parser repaired or dropped ("retweets clamped from 5000000000"); empty when clean.
+    notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> bytes:
         """The normalised JSON ("tweektrend" format); created_at as ISO-8601 ending in Z."""
@@ -85,119 +110,61 @@ class Tweet:
 
 
 def tweet_from_dict(obj: dict[str, Any], *, nested: bool = False) -> Tweet:
-    """Build a Tweet from a decoded normalised ("tweektrend") object, validating every field."""
+    """Build a Tweet from a decoded normalised ("tweektrend") object, checking every field as the
+    parsers do (it may come from another producer): bad required fields make it invalid, bad
+    optional ones are dropped and counts clamped, each with a note."""
     author = obj.get("author")
     if not isinstance(author, dict):
         raise InvalidTweet("missing author")
     author_id = author.get("id")
     username = author.get("username")
-    if author_id in (None, "") or not isinstance(username, str) or not username:
+    if author_id in (None, "") or type(author_id) not in (str, int):
         raise InvalidTweet("missing author id or username")
-    original = obj.get("original")
+    if type(username) is not str or not username:
+        raise InvalidTweet("missing author id or username")
+    if len(username) > MAX_FIELD_CHARS:
+        raise InvalidTweet(f"author username too long: {len(username)} chars")
     relation = obj.get("relation")
     if relation is not None and relation not in RELATIONS:
-        raise InvalidTweet(f"unknown relation {relation!r}")
+        raise InvalidTweet(f"unknown relation {str(relation)[:30]!r}")
+    original = obj.get("original")
     fmt = obj.get("format") or "tweektrend"
-    if fmt not in FORMATS:
-        raise InvalidTweet(f"unknown format {fmt!r}")
+    if type(fmt) is not str or fmt not in _FORMAT_SET:
+        raise InvalidTweet(f"unknown format {str(fmt)[:30]!r}")
+    notes = obj.get("notes")
+    notes = str_list(notes) if notes else []
     return Tweet(
         id=check_id(obj.get("id")),
-        created_at=parse_iso_time(obj.get("created_at")),
+        created_at=check_created_at(parse_iso_time(obj.get("created_at"))),
         text=check_text(obj.get("text")),
         author=Author(
             id=str(author_id),
             username=username,
-            name=author.get("name"),
-            followers=_opt_int(author.get("followers")),
-            location=author.get("location"),
+            name=opt_str(author.get("name"), "author name", notes),
+            followers=opt_count(author.get("followers"), "followers", notes),
+            location=opt_str(author.get("location"), "author location", notes),
         ),
-        lang=obj.get("lang"),
+        lang=opt_str(obj.get("lang"), "lang", notes),
         relation=relation,
         related_id=None if obj.get("related_id") is None else check_id(obj["related_id"]),
-        retweets=_int(obj.get("retweets")),
-        likes=_int(obj.get("likes")),
-        replies=_int(obj.get("replies")),
-        quotes=_int(obj.get("quotes")),
-        hashtags=_str_list(obj.get("hashtags")),
-        mentions=_str_list(obj.get("mentions")),
-        urls=_str_list(obj.get("urls")),
-        source=obj.get("source"),
-        place=obj.get("place"),
-        country=obj.get("country"),
+        retweets=count(obj.get("retweets"), "retweets", notes),
+        likes=count(obj.get("likes"), "likes", notes),
+        replies=count(obj.get("replies"), "replies", notes),
+        quotes=count(obj.get("quotes"), "quotes", notes),
+        hashtags=str_list(obj.get("hashtags")),
+        mentions=str_list(obj.get("mentions")),
+        urls=str_list(obj.get("urls")),
+        source=opt_str(obj.get("source"), "source", notes),
+        place=opt_str(obj.get("place"), "place", notes),
+        country=opt_str(obj.get("country"), "country", notes),
         format=fmt,
-        keywords=_str_list(obj.get("keywords")),
+        keywords=str_list(obj.get("keywords")),
         # One level only: the original of an original is dropped.
         original=(
             tweet_from_dict(original, nested=True)
             if isinstance(original, dict) and not nested
             else None
         ),
+        notes=notes,
     )
 
-
-# ---- field checks shared with the parsers -------------------------------------------------------
-
-
-def check_id(value: Any, what: str = "id") -> int:
-    """A tweet id as int; accepts ints and digit strings (id_str), rejects anything else."""
-    if value is None or value == "":
-        raise InvalidTweet(f"missing {what}")
-    if type(value) is int:
-        out = value
-    elif isinstance(value, str) and value.isascii() and value.isdigit():
-        out = int(value)
-    else:
-        raise InvalidTweet(f"{what} is not an integer: {str(value)[:40]!r}")
-    if not 0 < out <= MAX_TWEET_ID:
-        raise InvalidTweet(f"{what} out of range: {out}")
-    return out
-
-
-def check_text(value: Any) -> str:
-    """Text as NFC; rejects missing, empty (after strip) and huge text."""
-    if value is None:
-        raise InvalidTweet("missing text")
-    if not isinstance(value, str):
-        raise InvalidTweet("text is not a string")
-    if len(value) > MAX_TEXT_CHARS:
-        raise InvalidTweet(f"huge text: {len(value)} chars > {MAX_TEXT_CHARS}")
-    if not value.strip():
-        raise InvalidTweet("empty text")
-    return nfc(value)
-
-
-def nfc(text: str) -> str:
-    """NFC-normalise; ASCII and already-NFC text (nearly all tweets) are returned as they are."""
-    # The quick check is far cheaper than normalize() for the common case.
-    if text.isascii() or is_normalized("NFC", text):
-        return text
-    return normalize("NFC", text)
-
-
-def parse_iso_time(value: Any, what: str = "created_at") -> datetime:
-    """ISO-8601 (with Z or an offset) → aware UTC datetime; a naive time is taken as UTC."""
-    if value is None or value == "":
-        raise InvalidTweet(f"missing {what}")
-    if not isinstance(value, str):
-        raise InvalidTweet(f"bad {what}: {str(value)[:40]!r}")
-    try:
-        out = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidTweet(f"bad {what}: {value[:40]!r}") from None
-    if out.tzinfo is None:
-        return out.replace(tzinfo=UTC)
-    return out.astimezone(UTC)
-
-
-def _int(value: Any) -> int:
-    return value if type(value) is int and value >= 0 else 0
-
-
-def _opt_int(value: Any) -> int | None:
-    return value if type(value) is int and value >= 0 else None
-
-
-def _str_list(value: Any) -> list[str]:
-    if not isinstance(value, list):
-        return []
-    return [v for v in value if isinstance(v, str)]
