@@ -83,15 +83,28 @@ def _print_status(stack) -> list:
     return rows
 
 
+_COLUMNS_HELP = (
+    "CSV: FIELD=HEADER pairs for headers not recognised, e.g. "
+    "id=tweet_id,text=content,created_at=timestamp"
+)
+
+
 @app.command("inspect")
-def inspect(path: Path) -> None:
-    """Read a JSON or JSONL file of tweets (v1.1, v2, activity streams) and summarise it."""
+def inspect(
+    path: Path,
+    columns: str = typer.Option(None, "--columns", help=_COLUMNS_HELP),
+) -> None:
+    """Read a file of tweets and summarise it: JSON, JSONL, X API v1.1/v2 (pages too), twarc2,
+    activity streams or CSV, plain, .gz, .bz2, .xz or .zip."""
+    from tweektrend_dagster.tweets.csv_rows import parse_columns
     from tweektrend_dagster.tweets.inspect import inspect_file
 
     try:
-        summary = inspect_file(path)
+        summary = inspect_file(path, parse_columns(columns))
     except FileNotFoundError:
         _fail(f"tweektrend inspect: no such file: {path}")
+    except ValueError as exc:
+        _fail(f"tweektrend inspect: {exc}")
     sys.stdout.write(orjson.dumps(summary).decode() + "\n")
 
 
@@ -102,11 +115,14 @@ def produce(
         200.0, help="simulator: tweets/s (0 = as fast as possible)"
     ),
     seed: int = typer.Option(42, help="simulator: random seed"),
-    file: Path = typer.Option(None, help="replay: a JSON or JSONL file of tweets"),
+    file: Path = typer.Option(
+        None, help="replay: a file of tweets (JSON, JSONL, v2 pages, twarc2, CSV; .gz/.bz2/.zip)"
+    ),
     speed: float = typer.Option(
         0.0, help="replay: 0 = at once, 1 = real time, 60 = 60x"
     ),
     loop: bool = typer.Option(False, help="replay: start over at the end"),
+    columns: str = typer.Option(None, "--columns", help=f"replay: {_COLUMNS_HELP}"),
     limit: int = typer.Option(None, help="stop after this many payloads"),
     keyword: list[str] = typer.Option(None, help="also match this keyword (repeatable)"),
 ) -> None:
@@ -141,7 +157,7 @@ def produce(
         elif source == "replay":
             if file is None:
                 _fail("tweektrend produce: --source replay needs --file PATH")
-            options = {"path": file, "speed": speed, "loop": loop}
+            options = {"path": file, "speed": speed, "loop": loop, "columns": columns}
         src = make_source(source, **options)
         ensure_topics(settings)
     except (StackError, ValueError, FileNotFoundError) as exc:

@@ -134,3 +134,36 @@ def test_iter_payloads_labels() -> None:
         "line 8",
         "line 9",
     ]
+
+
+def test_cli_inspect_with_columns_and_a_bad_mapping() -> None:
+    from typer.testing import CliRunner
+
+    from tweektrend_dagster.cli import app
+
+    runner = CliRunner()
+    path = str(FIXTURES / "custom_columns.csv")
+    result = runner.invoke(
+        app, ["inspect", path, "--columns", "id=post_no,created_at=posted,username=who,"
+              "text=body_text"]
+    )
+    assert result.exit_code == 0, result.output
+    summary = orjson.loads(result.stdout)
+    assert (summary["read"], summary["valid"], summary["formats"]) == (2, 2, {"csv": 2})
+    result = runner.invoke(app, ["inspect", path, "--columns", "nope=post_no"])
+    assert result.exit_code == 1
+    assert "unknown column field 'nope'" in result.output
+
+
+def test_notes_are_counted_and_listed(tmp_path: Path) -> None:
+    line = orjson.loads(_lines("v1_1.jsonl")[0])
+    line["retweet_count"] = 5_000_000_000
+    line["lang"] = ["ko"]
+    path = tmp_path / "noted.jsonl"
+    path.write_bytes(b"\n".join([orjson.dumps(line)] + _lines("v1_1.jsonl")[1:]))
+    report = inspect_file(path)
+    assert (report["valid"], report["with_notes"]) == (5, 1)
+    assert report["notes"] == [
+        "line 1: lang dropped: list instead of text",
+        "line 1: retweets clamped from 5000000000",
+    ]

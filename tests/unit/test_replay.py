@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from pathlib import Path
 
 import pytest
 
@@ -223,3 +224,69 @@ def test_pacer_alone():
     assert pacer.wait_for(None) == 0.0
     assert pacer.wait_for(110.0) == 3.0
     assert clock.sleeps == [2.0, 3.0]
+
+
+# ---- archive formats -----------------------------------------------------------------------------
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tweets"
+
+
+def _outcomes(payloads):
+    from tweektrend_dagster.tweets import InvalidTweet, parse_payload
+
+    good, bad = [], []
+    for raw in payloads:
+        assert isinstance(raw, bytes)
+        try:
+            good.append(parse_payload(raw))
+        except InvalidTweet as exc:
+            bad.append(exc.reason)
+    return good, bad
+
+
+def test_v2_pages_are_replayed_one_tweet_per_payload(tmp_path):
+    path = tmp_path / "search.jsonl.gz"
+    path.write_bytes(gzip.compress((FIXTURES / "v2_pages.jsonl").read_bytes()))
+    out = list(Replay(path).payloads())
+    assert len(out) == 113  # 109 tweets (one of them not an object) and 4 error entries
+    for raw in out:
+        data = json.loads(raw).get("data")
+        assert data is None or not isinstance(data, list)
+    good, bad = _outcomes(out)
+    assert len(good) == 105 and len({t.id for t in good}) == 105
+    assert "API error: Forbidden (user 2999)" in bad
+    assert "created_at too far in the future: 2099-01-01" in bad
+
+
+def test_csv_replay_with_columns_and_unreadable_rows(tmp_path):
+    out = list(Replay(FIXTURES / "kaggle_vaccines.csv").payloads())
+    good, bad = _outcomes(out)
+    assert (len(good), len(bad)) == (6, 5)
+    assert "invalid UTF-8 in line 14" in bad and "missing id" in bad
+    custom = FIXTURES / "custom_columns.csv"
+    src = make_source("replay", path=custom, columns="id=post_no,created_at=posted,"
+                      "username=who,text=body_text")
+    good, bad = _outcomes(src.payloads())
+    assert [t.author.username for t in good] == ["minji", "alex"] and bad == []
+    with pytest.raises(ValueError, match="unknown column field"):
+        Replay(custom, columns="tweet=body_text")
+
+
+def test_csv_and_twarc2_payloads_are_paced_by_their_dates(tmp_path):
+    path = tmp_path / "paced.csv"
+    path.write_text("id,date,user_name,text\n1,2021-01-01 00:00:00,a,x\n"
+                    "2,2021-01-01 00:00:30,a,y\n3,2021-01-01 00:01:30,a,z\n")
+    clock = FakeClock()
+    assert len(list(Replay(path, speed=1, clock=clock, sleep=clock.sleep).payloads())) == 3
+    assert clock.sleeps == pytest.approx([30.0, 60.0])
+    flat = (FIXTURES / "twarc2_flat.jsonl").read_bytes().splitlines()[0]
+    assert payload_time(flat) == 1614600000.0  # 2021-03-01T12:00:00Z
+
+
+def test_a_broken_json_document_goes_out_as_one_unreadable_payload(tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text('[\n  {"id": 1,\n  "text": "cut')
+    out = list(Replay(path).payloads())
+    assert len(out) == 1
+    _, bad = _outcomes(out)
+    assert bad[0].startswith("not JSON: ")

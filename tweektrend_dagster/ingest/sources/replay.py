@@ -1,26 +1,33 @@
-"""Replay a file of real tweets (X API v1.1, v2 or activity streams) at real or accelerated speed.
+"""Replay a file of real tweets at real or accelerated speed.
 
-The file is JSONL (one payload a line, optionally gzip-compressed: `*.gz`) or one JSON array of
-payloads. Each payload is yielded as raw bytes, untouched for JSONL lines: a line that is not JSON
-is still yielded so the producer can send it to the dead-letter topic with the reason.
+Files are read by `tweektrend_dagster.tweets.files`: JSONL, a JSON array, X API v2 pages (split
+into one payload per tweet, plus one per `errors` entry), twarc2 flattened lines, CSV datasets
+(`columns` maps other headers), each as it is or `.gz`/`.bz2`/`.xz`-compressed, or a `.zip` of
+them. Each payload is yielded as bytes, one tweet each: JSONL lines untouched, decoded items
+re-serialised. A line that is not JSON is still yielded so the producer can send it to the
+dead-letter topic with the reason; input the reader could not read at all goes out as
+`{"unreadable": reason}`, which the parser refuses with that reason.
 
 Pacing follows the payloads' own timestamps (v1.1 `timestamp_ms`/`created_at`, v2
-`data.created_at`, activity streams `postedTime`): with `speed=60` a minute of tweets takes a
-second. Lines without a readable timestamp, and lines older than one already sent (out of order),
-go out without waiting.
+`data.created_at`, twarc2 `created_at`, activity streams `postedTime`, CSV date cells): with
+`speed=60` a minute of tweets takes a second. Payloads without a readable timestamp, and those
+older than one already sent (out of order), go out without waiting.
 """
 
 from __future__ import annotations
 
-import gzip
 import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import IO
 
 import orjson
+
+from tweektrend_dagster.tweets import InvalidTweet
+from tweektrend_dagster.tweets.csv_rows import csv_time, parse_columns
+from tweektrend_dagster.tweets.files import iter_items
+from tweektrend_dagster.tweets.parsers import UNREADABLE
 
 _MONTHS = {
     m: i
@@ -70,6 +77,12 @@ def payload_time(raw: bytes) -> float | None:
     if isinstance(data, dict):  # v2 envelope
         created = data.get("created_at")
         return _iso_time(created) if isinstance(created, str) else None
+    row = obj.get("row")
+    if obj.get("format") == "csv" and isinstance(row, dict):  # a CSV row
+        try:
+            return csv_time(row.get("created_at")).timestamp()
+        except InvalidTweet:
+            return None
     ms = obj.get("timestamp_ms")  # v1.1 streaming payloads carry both; this one is exact
     if isinstance(ms, str | int) and str(ms).isdigit():
         return int(ms) / 1000.0
@@ -129,11 +142,14 @@ class Pacer:
 
 
 class Replay:
-    """Yield the payloads of a JSONL (or JSON array) file, paced by their timestamps.
+    """Yield the payloads of a file of tweets (see the module docstring), paced by their
+    timestamps.
 
     speed: 0 = as fast as possible, 1 = real time, 60 = sixty times faster.
     loop: start again at the end (the same tweet ids come again: upserts make that harmless).
     limit: stop after this many payloads (over all loops).
+    columns: CSV field → header for headers the reader does not know ("id=tweet_id,text=content"
+    or a dict); an unknown field raises ValueError here.
     clock/sleep: injectable for tests; the default sleep wakes up early on `close()`.
     """
 
@@ -147,6 +163,7 @@ class Replay:
         *,
         max_gap: float | None = None,
         limit: int | None = None,
+        columns: str | dict[str, str] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], object] | None = None,
     ) -> None:
@@ -158,38 +175,21 @@ class Replay:
         self.speed = float(speed)
         self.loop = loop
         self.limit = limit
+        self.columns = parse_columns(columns)
         self._stop = threading.Event()
         self._pacer = Pacer(self.speed, clock, sleep or self._stop.wait, max_gap)
         self.sent = 0
 
-    def _open(self) -> IO[bytes]:
-        if self.path.suffix == ".gz":
-            return gzip.open(self.path, "rb")
-        return self.path.open("rb")
-
     def _records(self) -> Iterator[bytes]:
-        """One pass over the file: raw lines, or re-serialised elements of a JSON array."""
-        with self._open() as fh:
-            head = fh.read(4096)
-            first = head.lstrip()[:1]
-            if first == b"[":
-                whole = head + fh.read()
-                try:
-                    items = orjson.loads(whole)
-                except orjson.JSONDecodeError:
-                    items = None  # not one array after all: treat as lines below
-                if isinstance(items, list):
-                    for item in items:
-                        yield orjson.dumps(item)
-                    return
-                lines: Iterator[bytes] = iter(whole.splitlines())
+        """One pass over the file: one payload per tweet, as bytes."""
+        for item in iter_items(self.path, self.columns):
+            payload = item.payload
+            if isinstance(payload, bytes):
+                yield payload
+            elif isinstance(payload, InvalidTweet):
+                yield orjson.dumps({UNREADABLE: payload.reason, "at": item.label})
             else:
-                fh.seek(0)
-                lines = iter(fh)
-            for line in lines:
-                line = line.strip()
-                if line:
-                    yield line
+                yield orjson.dumps(payload)
 
     def payloads(self) -> Iterator[bytes]:
         """Yield every payload (repeating if `loop`), waiting between them as `speed` asks."""
