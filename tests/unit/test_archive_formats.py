@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import random
 import zipfile
 from pathlib import Path
 
@@ -334,3 +335,39 @@ def test_broken_compressed_files_are_reported_not_raised(tmp_path: Path) -> None
     bad_zip = tmp_path / "bad.zip"
     bad_zip.write_bytes(b"PK not really")
     assert inspect_file(bad_zip)["errors"][0].startswith("line 1: not a zip file")
+
+
+# ---- wrong types anywhere never crash ------------------------------------------------------------
+
+
+def _mutations(obj: object, rng: random.Random) -> object:
+    junk = [None, 0, -1, "", "x", [], {}, [1], {"a": 1}, True, 1.5, 2**40, "2024-99-99"]
+    if isinstance(obj, dict):
+        return {k: rng.choice(junk) if rng.random() < 0.06 else _mutations(v, rng)
+                for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_mutations(v, rng) for v in obj]
+    return obj
+
+
+def test_wrongly_typed_archive_payloads_never_crash() -> None:
+    rng = random.Random(7)
+    page = pages()[1]
+    flats = [orjson.loads(ln) for ln in flat_lines()[10:]]
+    rows = [i.payload for i in iter_items(KAGGLE) if isinstance(i.payload, dict)]
+    outcomes = {"ok": 0, "invalid": 0}
+    for _ in range(150):
+        payloads = split_page(_mutations(page, rng)) if rng.random() < 0.5 else []
+        payloads += [_mutations(f, rng) for f in flats] + [_mutations(r, rng) for r in rows]
+        for payload in payloads:
+            try:
+                t = parse_payload(payload)
+            except InvalidTweet as exc:
+                assert exc.reason
+                outcomes["invalid"] += 1
+            else:
+                assert t.text.strip() and 0 <= t.retweets <= 2**31 - 1
+                assert t.lang is None or isinstance(t.lang, str)
+                assert parse_payload(t.to_json()) == t  # the worker reads what was sent
+                outcomes["ok"] += 1
+    assert outcomes["ok"] > 100 and outcomes["invalid"] > 100

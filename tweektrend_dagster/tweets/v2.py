@@ -96,9 +96,9 @@ def split_page(page: dict[str, Any]) -> list[dict[str, Any]]:
     and places it references; media and polls are left out: no parser reads them) followed by
     one `{"errors": [entry]}` payload per entry of the page's `errors`. A one-tweet envelope
     comes back as it is. Pure: the page is not modified."""
-    data = page.get("data")
-    if isinstance(data, dict) or not isinstance(page, dict):
+    if not isinstance(page, dict) or isinstance(page.get("data"), dict):
         return [page]
+    data = page.get("data")
     includes = page.get("includes")
     if not isinstance(includes, dict):
         includes = {}
