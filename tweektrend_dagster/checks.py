@@ -1,133 +1,101 @@
-"""Asset checks of the published trend documents (partitioned like the assets they check).
+"""Checks of the published trend documents, evaluated by the trend assets in the same run.
 
-- `mentions_match_cassandra` (daily_trends): each published day document's `mentions` equals the
-  number of `tweets_by_keyword` rows of (keyword, day). In a period still open, new tweets keep
-  arriving after the run, so a mismatch there is a warning; in a final period it is an error.
-- `no_empty_period` (every trend asset): every day of the period that has tweets in the raw
-  archive also has published day documents, and the period itself has documents.
+They compare what a run just published (held in memory: no scan of the `trends` collection,
+which FerretDB cannot answer from an index) with an independent source, Cassandra:
+- `mentions_match_cassandra` (daily_trends): each published day document's `mentions` equals
+  the number of `tweets_by_keyword` rows of (keyword, day): one count over the day's 24 hour
+  partitions per document. In a period still open, new tweets keep arriving after the run, so a
+  mismatch there is a warning; in a final period it is an error.
+- `no_empty_period` (every trend asset): every day of the run that holds raw tweets (read from
+  `ingested_days`, one clustering-range query for the whole run) has its daily aggregates, and
+  every period whose days hold keyword mentions (the hourly aggregate; one glob) has documents.
+  A period whose tweets match no keyword rightly has none.
 """
 
+from __future__ import annotations
 
-import os
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
 
 import dagster as dg
 from cassandra.concurrent import execute_concurrent_with_args
 
 from tweektrend_dagster.analytics.periods import Period, PeriodKind
-from tweektrend_dagster.assets.publish import TRENDS
-from tweektrend_dagster.partitions import PARTITIONS
-from tweektrend_dagster.resources.servers import CassandraResource, MongoResource
 
-GRACE = timedelta(hours=float(os.environ.get("TWEEKTREND_LATE_GRACE_HOURS", "6")))
-TREND_ASSET_NAMES: dict[PeriodKind, str] = {
-    "day": "daily_trends", "week": "weekly_trends", "month": "monthly_trends",
-    "quarter": "quarterly_trends",
-}
+MENTIONS_CHECK = "mentions_match_cassandra"
+EMPTY_CHECK = "no_empty_period"
+HOURS = list(range(24))
 
 
-def _partition_keys(context: dg.AssetCheckExecutionContext, kind: PeriodKind) -> list[str]:
-    if context.has_partition_key_range:
-        r = context.partition_key_range
-        return PARTITIONS[kind].get_partition_keys_in_range(r)
-    if context.has_partition_key:
-        return [context.partition_key]
-    return []
+def check_specs(asset: str, kind: PeriodKind) -> list[dg.AssetCheckSpec]:
+    specs = [dg.AssetCheckSpec(
+        EMPTY_CHECK, asset=asset,
+        description="Every period whose days hold raw tweets has published documents.")]
+    if kind == "day":
+        specs.append(dg.AssetCheckSpec(
+            MENTIONS_CHECK, asset=asset,
+            description="Published day mentions equal the tweets_by_keyword rows in Cassandra."))
+    return specs
 
 
-def keyword_day_counts(session, keyword: str, day: date) -> int:  # noqa: ANN001 - driver Session
+def keyword_day_counts(session, pairs: Sequence[tuple[str, date]]) -> list[int]:  # noqa: ANN001
+    """tweets_by_keyword rows of each (keyword, day), one query per pair, 48 in flight."""
     stmt = session.prepare(
-        "SELECT count(*) FROM tweets_by_keyword WHERE keyword = ? AND day = ? AND hour = ?")
+        "SELECT count(*) FROM tweets_by_keyword WHERE keyword = ? AND day = ? AND hour IN ?")
     results = execute_concurrent_with_args(
-        session, stmt, [(keyword, day, h) for h in range(24)], concurrency=24)
-    total = 0
+        session, stmt, [(k, d, HOURS) for k, d in pairs], concurrency=48)
+    counts = []
     for ok, res in results:
         if not ok:
             raise res
-        total += res.one()[0]
-    return total
+        counts.append(res.one()[0])
+    return counts
 
 
-def raw_days_with_data(session, days: list[date]) -> list[date]:  # noqa: ANN001
-    stmt = session.prepare("SELECT id FROM raw_tweets_by_day WHERE day = ? AND hour = ? LIMIT 1")
-    args = [(d, h) for d in days for h in range(24)]
-    found: set[date] = set()
-    for (d, _), (ok, res) in zip(
-        args, execute_concurrent_with_args(session, stmt, args, concurrency=48), strict=True
-    ):
-        if not ok:
-            raise res
-        if res.one() is not None:
-            found.add(d)
-    return sorted(found)
-
-
-@dg.asset_check(
-    asset="daily_trends",
-    partitions_def=PARTITIONS["day"],
-    description="Published day mentions equal the tweets_by_keyword rows in Cassandra.",
-)
 def mentions_match_cassandra(
-    context: dg.AssetCheckExecutionContext, cassandra: CassandraResource, mongo: MongoResource
+    session, docs: Sequence[dict[str, Any]], grace, now: datetime | None = None  # noqa: ANN001
 ) -> dg.AssetCheckResult:
-    mismatches: list[str] = []
-    checked = 0
-    open_period = False
-    now = datetime.now(UTC)
-    with cassandra.session() as session, mongo.db() as db:
-        for key in _partition_keys(context, "day"):
-            day = date.fromisoformat(key)
-            open_period |= now < Period("day", day).closes_at(GRACE)
-            query = {"period": "day", "start": key}
-            for doc in db[TRENDS].find(query, {"keyword": 1, "mentions": 1}):
-                checked += 1
-                actual = keyword_day_counts(session, doc["keyword"], day)
-                if actual != doc["mentions"]:
-                    mismatches.append(f"{doc['keyword']} {key}: published {doc['mentions']}, "
-                                      f"cassandra {actual}")
+    now = now or datetime.now(UTC)
+    pairs = [(d["keyword"], date.fromisoformat(d["start"])) for d in docs]
+    counts = keyword_day_counts(session, pairs)
+    mismatches = [
+        f"{d['keyword']} {d['start']}: published {d['mentions']}, cassandra {n}"
+        for d, n in zip(docs, counts, strict=True) if n != d["mentions"]
+    ]
+    open_period = any(now < Period("day", day).closes_at(grace) for _, day in pairs)
     return dg.AssetCheckResult(
+        check_name=MENTIONS_CHECK,
         passed=not mismatches,
         severity=dg.AssetCheckSeverity.WARN if open_period else dg.AssetCheckSeverity.ERROR,
-        metadata={"documents_checked": checked, "mismatches": len(mismatches),
+        metadata={"documents_checked": len(docs), "mismatches": len(mismatches),
                   "details": dg.MetadataValue.md("\n".join(f"- {m}" for m in mismatches[:50]))},
     )
 
 
-def _no_empty_period_check(kind: PeriodKind) -> dg.AssetChecksDefinition:
-    asset_name = TREND_ASSET_NAMES[kind]
-
-    @dg.asset_check(
-        name="no_empty_period",
-        asset=asset_name,
-        partitions_def=PARTITIONS[kind],
-        description="Days with raw tweets have day documents, and the period has documents.",
+def no_empty_period(
+    kind: PeriodKind, periods: Sequence[Period], days_with_tweets: Sequence[date],
+    aggregated_days: Sequence[date], days_with_mentions: Sequence[date],
+    docs: Sequence[dict[str, Any]], grace, now: datetime | None = None,  # noqa: ANN001
+) -> dg.AssetCheckResult:
+    now = now or datetime.now(UTC)
+    published = {d["start"] for d in docs}
+    in_run = {day for p in periods for day in p.days}
+    aggregated = set(aggregated_days)
+    # an open day may have received its first tweets after its last run: only closed days count
+    problems = [f"day {day}: raw tweets but no daily aggregates"
+                for day in sorted(set(days_with_tweets) & in_run)
+                if day not in aggregated and Period("day", day).closes_at(grace) <= now]
+    with_mentions = {Period.containing(kind, day).start.isoformat() for day in days_with_mentions}
+    problems += [
+        f"{kind} {p.start}: keyword mentions aggregated but no documents"
+        for p in periods if p.start.isoformat() in with_mentions and p.start.isoformat()
+        not in published
+    ]
+    return dg.AssetCheckResult(
+        check_name=EMPTY_CHECK,
+        passed=not problems,
+        metadata={"periods_checked": len(periods), "periods_with_mentions": len(with_mentions),
+                  "problems": len(problems),
+                  "details": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems[:50]))},
     )
-    def _check(
-        context: dg.AssetCheckExecutionContext, cassandra: CassandraResource, mongo: MongoResource
-    ) -> dg.AssetCheckResult:
-        problems: list[str] = []
-        with cassandra.session() as session, mongo.db() as db:
-            for key in _partition_keys(context, kind):
-                period = Period(kind, date.fromisoformat(key))
-                with_data = raw_days_with_data(session, period.days)
-                if not with_data:
-                    continue
-                if db[TRENDS].count_documents({"period": kind, "start": key}) == 0:
-                    problems.append(f"{kind} {key}: raw tweets exist but no documents")
-                published = {
-                    d["start"] for d in db[TRENDS].find(
-                        {"period": "day", "start": {"$in": [d.isoformat() for d in with_data]}},
-                        {"start": 1})
-                }
-                problems += [f"day {d} has raw tweets but no documents"
-                             for d in with_data if d.isoformat() not in published]
-        return dg.AssetCheckResult(
-            passed=not problems,
-            metadata={"problems": len(problems),
-                      "details": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems[:50]))},
-        )
-
-    return _check
-
-
-TREND_CHECKS = [mentions_match_cassandra, *[_no_empty_period_check(k) for k in TREND_ASSET_NAMES]]

@@ -12,7 +12,6 @@ from tweektrend_dagster.assets.trends import (
     quarterly_trends_job,
     weekly_trends_job,
 )
-from tweektrend_dagster.checks import TREND_CHECKS
 from tweektrend_dagster.jobs import ALERT_JOBS, spike_alert_job
 from tweektrend_dagster.resources import (
     CassandraResource,
@@ -30,11 +29,12 @@ from tweektrend_dagster.sensors import (
 
 defs = dg.Definitions(
     assets=[*RAW_ASSETS, *TREND_ASSETS],
-    asset_checks=TREND_CHECKS,
     jobs=[*TREND_JOBS, *ALERT_JOBS],
     schedules=TREND_SCHEDULES,
     sensors=[
-        build_ingestion_sensor(daily_trends_job),
+        build_ingestion_sensor(
+            [daily_trends_job, weekly_trends_job, monthly_trends_job, quarterly_trends_job]
+        ),
         build_keyword_sensor(
             [keyword_backfill_job, weekly_trends_job, monthly_trends_job, quarterly_trends_job]
         ),

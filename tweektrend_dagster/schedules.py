@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 import dagster as dg
 
 from tweektrend_dagster.analytics.periods import Period, PeriodKind
+from tweektrend_dagster.run_plan import LANE, LIVE, TRIGGER
 
 GRACE_HOURS = int(float(os.environ.get("TWEEKTREND_LATE_GRACE_HOURS", "6")))
 JOBS: dict[PeriodKind, str] = {
@@ -57,7 +58,7 @@ def _close_schedule(kind: PeriodKind) -> dg.ScheduleDefinition:
         period = closed_period(kind, context.scheduled_execution_time)
         key = period.start.isoformat()
         return dg.RunRequest(run_key=f"close-{kind}-{key}", partition_key=key,
-                             tags={"tweektrend/trigger": "close"})
+                             tags={TRIGGER: "close", LANE: LIVE})
 
     return _schedule
 
@@ -73,7 +74,7 @@ def _refresh_schedule(kind: PeriodKind) -> dg.ScheduleDefinition:
     )
     def _schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         key = current_period(kind, context.scheduled_execution_time).start.isoformat()
-        return dg.RunRequest(partition_key=key, tags={"tweektrend/trigger": "refresh"})
+        return dg.RunRequest(partition_key=key, tags={TRIGGER: "refresh", LANE: LIVE})
 
     return _schedule
 

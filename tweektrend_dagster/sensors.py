@@ -2,8 +2,10 @@
 
 The workers run continuously outside Dagster. Every tick (well under Dagster's 60 s limit) this
 sensor reads committed offsets and touched days from Cassandra and log-end offsets from Kafka,
-reports watermark, lag and throughput as an observation of `raw_tweets`, and requests a run of
-the daily trend partition of each day that received tweets since its cursor.
+reports watermark, lag and throughput as an observation of `raw_tweets`, and requests runs for
+the days that received tweets since its cursor: one run per open day in the live lane, ranged
+runs for past days (an imported archive, late data) in the import lane (see `run_plan`).
+No tweet's date can fail a tick: days without a partition are reported on the observation.
 Below it: the new-keyword sensor (backfills) and the spike alert sensor (alert mails).
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
@@ -20,11 +22,21 @@ from tweektrend_dagster.alerts.store import has_opted_in_users
 from tweektrend_dagster.ingest.progress import changed_days, days_to_refresh, read_progress
 from tweektrend_dagster.jobs import ALERT_WINDOW_HOURS
 from tweektrend_dagster.keywords import KeywordRegistry
-from tweektrend_dagster.partitions import PARTITIONS_START
+from tweektrend_dagster.partitions import partition_bounds
 from tweektrend_dagster.resources import CassandraResource, KafkaResource, MongoResource
-from tweektrend_dagster.schedules import period_start
+from tweektrend_dagster.run_plan import (
+    TRIGGER,
+    plan_day_runs,
+    plan_keyword_backfill,
+    split_days,
+)
 
 REFRESH = timedelta(minutes=float(os.environ.get("TWEEKTREND_REFRESH_MINUTES", "5")))
+# past days are requested once their tweets stopped changing for this long: an archive being
+# replayed becomes one ranged run when the replay is over, not one per tick
+SETTLE = timedelta(seconds=20)
+# `seen` keeps days whose last change is this recent; older rows are behind `since`
+SEEN_WINDOW = timedelta(hours=1)
 
 
 def _load_cursor(raw: str | None) -> dict:
@@ -34,33 +46,50 @@ def _load_cursor(raw: str | None) -> dict:
     return cursor
 
 
+def _days_text(days: list) -> str:
+    if not days:
+        return "none"
+    shown = ", ".join(d.isoformat() for d in days[:10])
+    return shown + (f" and {len(days) - 10} more" if len(days) > 10 else "")
+
+
 def build_ingestion_sensor(
-    job: dg.UnresolvedAssetJobDefinition | dg.JobDefinition, refresh: timedelta = REFRESH
+    jobs: list, refresh: timedelta = REFRESH, settle: timedelta = SETTLE
 ) -> dg.SensorDefinition:
     @dg.sensor(
         name="ingestion_sensor",
-        job=job,
+        jobs=jobs,
         minimum_interval_seconds=30,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description="Reports ingestion progress (watermark, lag, rate) and requests daily trend "
-        "runs for the days that received tweets.",
+        description="Reports ingestion progress (watermark, lag, rate) and requests trend runs "
+        "for the days that received tweets: per open day, and ranged runs for past days.",
     )
     def ingestion_sensor(
         context: dg.SensorEvaluationContext, cassandra: CassandraResource, kafka: KafkaResource
     ) -> dg.SensorResult:
         cursor = _load_cursor(context.cursor)
         now = datetime.now(UTC)
+        since = datetime.fromisoformat(cursor["since"]) if cursor.get("since") else None
         with cassandra.session() as session:
             progress = read_progress(
                 session, kafka.bootstrap_servers, kafka.topic, kafka.consumer_group
             )
-            changed = changed_days(session, cursor["seen"])
+            changed = changed_days(session, cursor["seen"], since)
 
         rate = None
         if "committed" in cursor and "at" in cursor:
             seconds = (now - datetime.fromisoformat(cursor["at"])).total_seconds()
             if seconds > 0:
                 rate = round((progress.total_committed - cursor["committed"]) / seconds, 1)
+
+        split = split_days(changed, now, partition_bounds(now))
+        live = days_to_refresh({d: changed[d] for d in split.live}, cursor["requested"], now,
+                               refresh)
+        past_changes = {d: changed[d] for d in split.past}
+        settled = all(now - t >= settle for t in past_changes.values())
+        past = days_to_refresh(past_changes, cursor["requested"], now, refresh) if settled else []
+        runs = plan_day_runs(live, past, now, "ingestion_sensor")
+
         observation = dg.AssetObservation(
             asset_key="raw_tweets",
             metadata={
@@ -69,18 +98,21 @@ def build_ingestion_sensor(
                 "messages_per_second": rate if rate is not None else 0.0,
                 "watermark": progress.watermark.isoformat() if progress.watermark else "none",
                 "partitions": len(progress.end),
+                "days_requested": len(live) + len(past),
+                "days_importing_next": len(past_changes) if not settled else 0,
+                # tweets dated past the last partition (clock skew): kept until it exists
+                "days_waiting_for_partition": _days_text(split.waiting),
+                # tweets dated before the first partition (TWEEKTREND_PARTITIONS_START)
+                "days_before_partitions": _days_text(split.outside),
             },
         )
-
-        due = days_to_refresh(changed, cursor["requested"], now, refresh)
-        runs = [
-            dg.RunRequest(
-                partition_key=day.isoformat(),
-                run_key=f"{day.isoformat()}@{now.isoformat(timespec='seconds')}",
-                tags={"trigger": "ingestion_sensor"},
+        if split.waiting or split.outside:
+            context.log.warning(
+                f"days without a partition: waiting {_days_text(split.waiting)}; "
+                f"before the first partition (not computed) {_days_text(split.outside)}"
             )
-            for day in due
-        ]
+
+        due = [*live, *past]
         requested = {**cursor["requested"], **{d.isoformat(): now.isoformat() for d in due}}
         # forget days not refreshed for a week so the cursor stays small
         requested = {
@@ -88,16 +120,29 @@ def build_ingestion_sensor(
             for d, t in requested.items()
             if now - datetime.fromisoformat(t) < timedelta(days=7)
         }
-        # a changed day not yet due is not marked seen, so it stays changed until it is due
-        seen = {**cursor["seen"], **{d.isoformat(): changed[d].isoformat() for d in due}}
+        # a changed day not yet due is not marked seen, so it stays changed until it is due;
+        # days before the partitions are marked seen: they can never be computed
+        handled = {d: changed[d] for d in [*due, *split.outside]}
+        seen = {**cursor["seen"], **{d.isoformat(): t.isoformat() for d, t in handled.items()}}
+        newest = max([datetime.fromisoformat(t) for t in seen.values()], default=None)
+        if newest is not None:
+            # rows older than the window are behind `since`: their `seen` entries can go
+            floor = newest - SEEN_WINDOW
+            since = max(since, floor) if since else floor
+            pending = [changed[d] for d in changed if d not in handled]
+            if pending:
+                since = min(since, min(pending) - timedelta(microseconds=1))
+            seen = {d: t for d, t in seen.items() if datetime.fromisoformat(t) > since}
         new_cursor = {
             "seen": seen,
             "requested": requested,
+            "since": since.isoformat() if since else None,
             "committed": progress.total_committed,
             "at": now.isoformat(),
         }
         context.log.info(
-            f"lag {progress.lag}, rate {rate}/s, days requested: {[d.isoformat() for d in due]}"
+            f"lag {progress.lag}, rate {rate}/s, live days requested: "
+            f"{[d.isoformat() for d in live]}, past days requested: {_days_text(past)}"
         )
         return dg.SensorResult(
             run_requests=runs, asset_events=[observation], cursor=json.dumps(new_cursor)
@@ -107,52 +152,10 @@ def build_ingestion_sensor(
 
 
 # -- new keywords ---------------------------------------------------------------------------------
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
-ROLLUP_JOBS = {
-    "week": "weekly_trends_job",
-    "month": "monthly_trends_job",
-    "quarter": "quarterly_trends_job",
-}
-
-
 def archived_days(session) -> list:
     """Every day the raw archive holds tweets for (oldest first)."""
     rows = session.execute("SELECT day FROM ingested_days WHERE scope='all'")
     return sorted(r.day.date() if hasattr(r.day, "date") else r.day for r in rows)
-
-
-def plan_keyword_backfill(
-    new_keywords: list[str], days: list, first_partition: str, period_start
-) -> list[dg.RunRequest]:
-    """One ranged run that matches the archive for the new keywords and recomputes those days,
-    then one ranged run per roll-up so past weeks, months and quarters include them too.
-
-    The run queue runs one run at a time in order, so the roll-ups read the backfilled days.
-    """
-    days = [d for d in days if d >= date.fromisoformat(first_partition)]
-    if not new_keywords or not days:
-        return []
-    tag = ",".join(new_keywords)[:200]
-    first, last = days[0].isoformat(), days[-1].isoformat()
-    runs = [
-        dg.RunRequest(
-            job_name="keyword_backfill_job",
-            run_key=f"backfill:{tag}:{first}:{last}",
-            run_config={"ops": {"keyword_backfill": {"config": {"keywords": new_keywords}}}},
-            tags={RANGE_START: first, RANGE_END: last, "tweektrend/keywords": tag},
-        )
-    ]
-    for kind, job in ROLLUP_JOBS.items():
-        start, end = period_start(kind, days[0]), period_start(kind, days[-1])
-        runs.append(
-            dg.RunRequest(
-                job_name=job,
-                run_key=f"rollup:{kind}:{tag}:{start}:{end}",
-                tags={RANGE_START: start, RANGE_END: end, "tweektrend/keywords": tag},
-            )
-        )
-    return runs
 
 
 def build_keyword_sensor(jobs: list) -> dg.SensorDefinition:
@@ -161,8 +164,8 @@ def build_keyword_sensor(jobs: list) -> dg.SensorDefinition:
         jobs=jobs,
         minimum_interval_seconds=15,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description="When users add keywords, backfills them from the raw archive (one ranged "
-        "run) and recomputes the past weeks, months and quarters.",
+        description="When users add keywords, backfills them from the raw archive (ranged runs "
+        "in the import lane) and recomputes the past weeks, months and quarters.",
     )
     def new_keyword_sensor(
         context: dg.SensorEvaluationContext, mongo: MongoResource, cassandra: CassandraResource
@@ -177,10 +180,10 @@ def build_keyword_sensor(jobs: list) -> dg.SensorDefinition:
         new = sorted(active - known)
         runs: list[dg.RunRequest] = []
         if new:
+            now = datetime.now(UTC)
             with cassandra.session() as session:
-                runs = plan_keyword_backfill(
-                    new, archived_days(session), PARTITIONS_START, period_start
-                )
+                runs = plan_keyword_backfill(new, archived_days(session), now,
+                                             partition_bounds(now))
             context.log.info(f"new keywords {new}: {len(runs)} runs requested")
         # removed keywords are dropped from the cursor, so re-adding one backfills it again
         return dg.SensorResult(run_requests=runs, cursor=json.dumps({"known": sorted(active)}))
@@ -220,7 +223,7 @@ def build_spike_alert_sensor(
                 return dg.SkipReason("no user has spike alerts on")
         return dg.RunRequest(
             run_key=f"alerts:{partition}:{asset_event.run_id}:{asset_event.timestamp}",
-            tags={"trigger": "spike_alert_sensor", "tweektrend/day": partition},
+            tags={TRIGGER: "spike_alert_sensor", "tweektrend/day": partition},
         )
 
     return spike_alert_sensor

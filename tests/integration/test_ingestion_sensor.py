@@ -1,4 +1,4 @@
-"""The ingestion sensor on real progress: observations, run requests per changed day, cursor."""
+"""The ingestion sensor on real progress: observations, live and ranged run requests, cursor."""
 
 from __future__ import annotations
 
@@ -8,12 +8,25 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 
 from tests.integration.ingest_helpers import WorkerThread, isolated, wait_until_drained
-from tweektrend_dagster.assets.trends import daily_trends_job
+from tweektrend_dagster.assets.trends import TREND_JOBS
 from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
 from tweektrend_dagster.ingest.producer import TweetProducer
 from tweektrend_dagster.ingest.sources.simulator import generate
 from tweektrend_dagster.resources import CassandraResource, KafkaResource
+from tweektrend_dagster.run_plan import IMPORT, LANE, LIVE, RANGE_END, RANGE_START
 from tweektrend_dagster.sensors import build_ingestion_sensor
+
+NO_SETTLE = timedelta(0)
+
+
+def _sensor(refresh: timedelta, settle: timedelta = NO_SETTLE):
+    return build_ingestion_sensor(TREND_JOBS, refresh=refresh, settle=settle)
+
+
+def _daily_ranges(result) -> list[tuple[str, str]]:
+    """(first, last) of the ranged daily runs (import lane) a tick requested."""
+    return [(r.tags[RANGE_START], r.tags[RANGE_END]) for r in result.run_requests
+            if r.job_name == "daily_trends_job" and r.tags[LANE] == IMPORT]
 
 
 def _ingest(settings, start: datetime, n: int, seed: int) -> int:
@@ -44,12 +57,20 @@ def test_sensor_reports_progress_and_requests_changed_days(keyspace_settings):
     settings = isolated(keyspace_settings)
     day1, day2, day3 = (datetime(2026, 6, d, 10, tzinfo=UTC) for d in (1, 2, 3))
     messages = _ingest(settings, day1, 300, 1) + _ingest(settings, day2, 300, 2)
-    sensor = build_ingestion_sensor(daily_trends_job, refresh=timedelta(minutes=5))
+    sensor = _sensor(timedelta(minutes=5))
     with WorkerThread(settings):
         wait_until_drained(settings, messages)
 
-        first = _evaluate(sensor, settings, None)
-        assert sorted(r.partition_key for r in first.run_requests) == ["2026-06-01", "2026-06-02"]
+        # still settling (the days changed moments ago): nothing requested yet, nothing lost
+        settling = _evaluate(_sensor(timedelta(minutes=5), timedelta(hours=1)), settings, None)
+        assert settling.run_requests == []
+        assert settling.asset_events[0].metadata["days_importing_next"].value == 2
+
+        # past days: one ranged run over both, then the roll-ups of their week, month, quarter
+        first = _evaluate(sensor, settings, settling.cursor)
+        assert _daily_ranges(first) == [("2026-06-01", "2026-06-02")]
+        assert [r.job_name for r in first.run_requests] == [
+            "daily_trends_job", "weekly_trends_job", "monthly_trends_job", "quarterly_trends_job"]
         [obs] = first.asset_events
         assert obs.asset_key == dg.AssetKey("raw_tweets")
         assert obs.metadata["committed_messages"].value == messages
@@ -67,13 +88,13 @@ def test_sensor_reports_progress_and_requests_changed_days(keyspace_settings):
         wait_until_drained(settings, messages + more)
         third = _evaluate(sensor, settings, second.cursor)
         # day 1 was requested moments ago: it waits for the refresh interval, day 3 goes now
-        assert [r.partition_key for r in third.run_requests] == ["2026-06-03"]
+        assert _daily_ranges(third) == [("2026-06-03", "2026-06-03")]
         assert third.asset_events[0].metadata["messages_per_second"].value > 0
 
         # once the refresh interval has passed, the late day 1 is recomputed
-        eager = build_ingestion_sensor(daily_trends_job, refresh=timedelta(0))
+        eager = _sensor(timedelta(0))
         fourth = _evaluate(eager, settings, third.cursor)
-        assert [r.partition_key for r in fourth.run_requests] == ["2026-06-01"]
+        assert _daily_ranges(fourth) == [("2026-06-01", "2026-06-01")]
         assert _evaluate(eager, settings, fourth.cursor).run_requests == []
 
 
@@ -84,18 +105,45 @@ def test_days_changed_in_one_batch_are_tracked_each_on_its_own(keyspace_settings
     settings = isolated(keyspace_settings)
     ks = settings.keyspace
     insert = f"INSERT INTO {ks}.ingested_days (scope, day, updated_at) VALUES ('all', %s, %s)"
-    t0 = datetime(2026, 7, 1, 12, tzinfo=UTC)
+    t0 = datetime.now(UTC) - timedelta(minutes=10)  # workers stamp rows with their clock
     cassandra.execute(insert, (datetime(2026, 7, 1).date(), t0))
-    lazy = build_ingestion_sensor(daily_trends_job, refresh=timedelta(minutes=5))
-    eager = build_ingestion_sensor(daily_trends_job, refresh=timedelta(0))
+    lazy, eager = _sensor(timedelta(minutes=5)), _sensor(timedelta(0))
     first = _evaluate(lazy, settings, None)  # the module's keyspace may hold other days too
-    assert "2026-07-01" in [r.partition_key for r in first.run_requests]
+    assert any(a <= "2026-07-01" <= b for a, b in _daily_ranges(first))
 
     same_batch = t0 + timedelta(minutes=1)
     for day in (datetime(2026, 7, 1).date(), datetime(2026, 7, 3).date()):
         cassandra.execute(insert, (day, same_batch))
     second = _evaluate(lazy, settings, first.cursor)
-    assert [r.partition_key for r in second.run_requests] == ["2026-07-03"]
+    assert _daily_ranges(second) == [("2026-07-03", "2026-07-03")]
     third = _evaluate(eager, settings, second.cursor)
-    assert [r.partition_key for r in third.run_requests] == ["2026-07-01"]
+    assert _daily_ranges(third) == [("2026-07-01", "2026-07-01")]
     assert _evaluate(eager, settings, third.cursor).run_requests == []
+
+
+def test_no_tweet_date_fails_a_tick(keyspace_settings, cassandra):
+    # an archive from 2009 and 2020, today's stream, a clock a day ahead, and one far ahead
+    settings = isolated(keyspace_settings)
+    insert = (f"INSERT INTO {settings.keyspace}.ingested_days (scope, day, updated_at)"
+              " VALUES ('all', %s, %s)")
+    now = datetime.now(UTC)
+    today = now.date()
+    tomorrow, far = today + timedelta(days=1), today + timedelta(days=400)
+    old = [datetime(2009, 5, 1).date(), datetime(2020, 12, 12).date()]
+    for day in (*old, today, tomorrow, far):
+        cassandra.execute(insert, (day, now - timedelta(minutes=1)))
+    result = _evaluate(_sensor(timedelta(minutes=5)), settings, None)
+
+    live = sorted(r.partition_key for r in result.run_requests if r.tags[LANE] == LIVE)
+    assert live == [today.isoformat(), tomorrow.isoformat()]
+    ranges = _daily_ranges(result)
+    for day in old:
+        assert any(a <= day.isoformat() <= b for a, b in ranges), day
+    metadata = result.asset_events[0].metadata
+    assert metadata["days_waiting_for_partition"].value == far.isoformat()
+    # the far day stays pending (not seen), so it is requested once its partition exists
+    cursor = json.loads(result.cursor)
+    assert far.isoformat() not in cursor["seen"]
+    again = _evaluate(_sensor(timedelta(minutes=5)), settings, result.cursor)
+    assert again.run_requests == []
+    assert again.asset_events[0].metadata["days_waiting_for_partition"].value == far.isoformat()

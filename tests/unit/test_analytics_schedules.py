@@ -11,17 +11,13 @@ from tweektrend_dagster.partitions import PARTITIONS
 
 
 def _defs() -> dg.Definitions:
-    from tweektrend_dagster.assets.trends import (
-        TREND_ASSETS,
-        TREND_CHECKS,
-        TREND_JOBS,
-        TREND_SCHEDULES,
-    )
+    from tweektrend_dagster.assets.trends import TREND_ASSETS, TREND_JOBS
     from tweektrend_dagster.resources import CassandraResource, MongoResource
     from tweektrend_dagster.resources.spark import SparkResource
+    from tweektrend_dagster.schedules import TREND_SCHEDULES
 
     return dg.Definitions(
-        assets=[dg.AssetSpec("raw_tweets"), *TREND_ASSETS], asset_checks=TREND_CHECKS,
+        assets=[dg.AssetSpec("raw_tweets"), *TREND_ASSETS],
         jobs=TREND_JOBS, schedules=TREND_SCHEDULES,
         resources={"spark": SparkResource(), "cassandra": CassandraResource(),
                    "mongo": MongoResource()},

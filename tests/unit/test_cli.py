@@ -12,7 +12,7 @@ def test_inspect_prints_one_json_summary():
     result = runner.invoke(app, ["inspect", "tests/fixtures/tweets/mixed.jsonl"])
     assert result.exit_code == 0, result.output
     summary = orjson.loads(result.stdout)
-    assert set(summary) == {"read", "valid", "invalid", "formats", "errors"}
+    assert set(summary) == {"read", "valid", "invalid", "formats", "errors", "with_notes", "notes"}
     assert summary["read"] == summary["valid"] + summary["invalid"]
     assert summary["invalid"] == len(summary["errors"]) > 0
     assert {"v1.1", "v2", "activity"} <= set(summary["formats"])

@@ -16,7 +16,6 @@ one SparkSession that loops over its days/periods.
 
 import os
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import dagster as dg
 
@@ -28,6 +27,7 @@ from tweektrend_dagster.assets.publish import (
     preview_markdown,
     publish_documents,
 )
+from tweektrend_dagster.checks import check_specs, mentions_match_cassandra, no_empty_period
 from tweektrend_dagster.partitions import PARTITIONS, daily_partitions
 from tweektrend_dagster.resources.servers import CassandraResource, MongoResource
 from tweektrend_dagster.resources.spark import SparkResource
@@ -74,6 +74,20 @@ def _days(context: dg.AssetExecutionContext) -> list[date]:
     return [date.fromisoformat(k) for k in context.partition_keys]
 
 
+def _days_with_tweets(context: dg.AssetExecutionContext, cassandra: CassandraResource
+                      ) -> list[date]:
+    """The run's days that hold archived tweets: a ranged run over an archive touches only
+    these (a day without tweets costs one clustering-range read, then nothing)."""
+    from tweektrend_dagster.ingest.progress import days_with_data
+
+    days = _days(context)
+    if not days:
+        return []
+    with cassandra.session() as session:
+        present = set(days_with_data(session, days[0], days[-1]))
+    return [d for d in days if d in present]
+
+
 def _store(spark: SparkResource) -> AggregateStore:
     return AggregateStore(spark.spark_session, spark.analytics_path)
 
@@ -105,17 +119,18 @@ def keyword_backfill(
     else:
         with mongo.db() as db:
             keywords = KeywordRegistry(db).active_keywords()
-    session = spark.spark_session
-    days = _days(context)
+    days = _days_with_tweets(context, cassandra)
     counts: dict[str, int] = {}
-    raw = read_raw_days(session, cassandra.keyspace, days)
-    for keyword, n in backfill_keywords(raw, keywords, cassandra.keyspace).items():
-        counts[keyword] = counts.get(keyword, 0) + n
+    if days:
+        raw = read_raw_days(spark.spark_session, cassandra.keyspace, days)
+        for keyword, n in backfill_keywords(raw, keywords, cassandra.keyspace).items():
+            counts[keyword] = counts.get(keyword, 0) + n
     context.log.info(f"backfilled {sum(counts.values())} rows for {len(keywords)} keywords")
     return dg.MaterializeResult(
         metadata={
             "num_rows": sum(counts.values()),
             "keywords": len(keywords),
+            "days_with_tweets": len(days),
             "preview": dg.MetadataValue.md(
                 "| keyword | rows |\n|---|---|\n"
                 + "\n".join(f"| {k} | {v} |" for k, v in sorted(counts.items()))
@@ -153,9 +168,8 @@ def daily_keyword_aggregates(
     from tweektrend_dagster.analytics.pipeline import aggregate_days_from_cassandra
 
     store = _store(spark)
-    results = aggregate_days_from_cassandra(
-        spark.spark_session, store, cassandra.keyspace, _days(context)
-    )
+    days = _days_with_tweets(context, cassandra)
+    results = aggregate_days_from_cassandra(spark.spark_session, store, cassandra.keyspace, days)
     tweets = sum(r.tweets for r in results)
     yield dg.MaterializeResult(
         asset_key="tweet_tokens",
@@ -163,6 +177,7 @@ def daily_keyword_aggregates(
             "tweets": tweets,
             "num_rows_new_texts": sum(r.new_texts for r in results),
             "days": len(results),
+            "days_without_tweets": len(context.partition_keys) - len(days),
         },
     )
     for name, table in AGGREGATES.items():
@@ -192,35 +207,50 @@ def _publish_periods(
     kind: PeriodKind,
     config: TrendsConfig,
     spark: SparkResource,
+    cassandra: CassandraResource,
     mongo: MongoResource,
 ) -> dg.MaterializeResult:
-    from tweektrend_dagster.analytics.pipeline import period_documents
-    from tweektrend_dagster.keywords import KeywordRegistry
+    """Every period of the run in one pass over the daily aggregates; a period without tweets
+    publishes nothing (the dashboard reads a missing document as zero). The checks compare what
+    was published with Cassandra in the same run."""
+    from tweektrend_dagster.analytics.pipeline import periods_documents
+    from tweektrend_dagster.assets.keyword_ranges import update_keyword_ranges
+    from tweektrend_dagster.ingest.progress import days_with_data
 
-    store = _store(spark)
     now = datetime.now(UTC)
-    written = 0
-    all_docs: list[dict[str, Any]] = []
+    grace = timedelta(hours=config.grace_hours)
+    periods = [Period(kind, date.fromisoformat(key)) for key in context.partition_keys]
+    store = _store(spark)
+    by_period = periods_documents(
+        store, periods, reference=config.reference_keyword, now=now, grace=grace,
+        min_count=config.min_word_count,
+    )
+    all_docs = [doc for docs in by_period.values() for doc in docs]
     with mongo.db() as db:
         ensure_trend_indexes(db)
-        active = KeywordRegistry(db).active_keywords()
-        for key in context.partition_keys:
-            period = Period(kind, date.fromisoformat(key))
-            docs = period_documents(
-                store, period, active, reference=config.reference_keyword, now=now,
-                grace=timedelta(hours=config.grace_hours), min_count=config.min_word_count,
-            )
-            written += publish_documents(db, docs)
-            all_docs.extend(docs)
-            context.log.info(f"{kind} {key}: {len(docs)} documents")
-    final = sum(1 for d in all_docs if d["final"])
+        written = publish_documents(db, all_docs)
+        update_keyword_ranges(db, all_docs)
+    with_data = sum(1 for docs in by_period.values() if docs)
+    context.log.info(f"{kind}: {written} documents for {with_data} of {len(periods)} periods")
+
+    with cassandra.session() as session:
+        raw_days = days_with_data(session, periods[0].start, periods[-1].days[-1]) if periods \
+            else []
+        run_days = [day for p in periods for day in p.days]
+        checks = [no_empty_period(kind, periods, raw_days, store.days_present("totals", run_days),
+                                  store.days_present("hourly", run_days), all_docs, grace, now)]
+        if kind == "day":
+            checks.append(mentions_match_cassandra(session, all_docs, grace, now))
     return dg.MaterializeResult(
         metadata={
             "num_documents": written,
-            "num_final": final,
+            "num_final": sum(1 for d in all_docs if d["final"]),
+            "periods_with_tweets": with_data,
+            "periods_without_tweets": len(periods) - with_data,
             "mentions": sum(d["mentions"] for d in all_docs),
             "preview": dg.MetadataValue.md(preview_markdown(all_docs)),
-        }
+        },
+        check_results=checks,
     )
 
 
@@ -241,14 +271,16 @@ def _trend_asset(kind: PeriodKind, name: str, description: str) -> dg.AssetsDefi
         kinds={"spark", "mongodb"},
         owners=OWNERS,
         description=description,
+        check_specs=check_specs(name, kind),
     )
     def _asset(
         context: dg.AssetExecutionContext,
         config: TrendsConfig,
         spark: SparkResource,
+        cassandra: CassandraResource,
         mongo: MongoResource,
     ) -> dg.MaterializeResult:
-        return _publish_periods(context, kind, config, spark, mongo)
+        return _publish_periods(context, kind, config, spark, cassandra, mongo)
 
     return _asset
 
@@ -281,11 +313,11 @@ keyword_backfill_job = dg.define_asset_job(
     description="Match archived tweets for newly added keywords, then recompute those days.",
 )
 weekly_trends_job = dg.define_asset_job(
-    "weekly_trends_job", selection=[weekly_trends], partitions_def=PARTITIONS["week"])
+    "weekly_trends_job", selection=[weekly_trends])
 monthly_trends_job = dg.define_asset_job(
-    "monthly_trends_job", selection=[monthly_trends], partitions_def=PARTITIONS["month"])
+    "monthly_trends_job", selection=[monthly_trends])
 quarterly_trends_job = dg.define_asset_job(
-    "quarterly_trends_job", selection=[quarterly_trends], partitions_def=PARTITIONS["quarter"])
+    "quarterly_trends_job", selection=[quarterly_trends])
 
 TREND_ASSETS = [
     keyword_backfill,
@@ -303,8 +335,4 @@ TREND_JOBS = [
     quarterly_trends_job,
 ]
 
-from tweektrend_dagster.checks import TREND_CHECKS  # noqa: E402 - checks name these assets
-from tweektrend_dagster.schedules import TREND_SCHEDULES  # noqa: E402
-
-__all__ = ["TREND_ASSETS", "TREND_CHECKS", "TREND_JOBS", "TREND_SCHEDULES", "daily_trends_job",
-           "keyword_backfill_job"]
+__all__ = ["TREND_ASSETS", "TREND_JOBS", "daily_trends_job", "keyword_backfill_job"]

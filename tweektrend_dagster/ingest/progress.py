@@ -47,21 +47,35 @@ def read_progress(session: Session, bootstrap: str, topic: str, group: str) -> P
     return Progress(committed, end, max(watermarks) if watermarks else None)
 
 
-def changed_days(session: Session, seen: dict[str, str]) -> dict[date, datetime]:
+def changed_days(
+    session: Session, seen: dict[str, str], since: datetime | None = None
+) -> dict[date, datetime]:
     """Days that received tweets since the sensor last acted on them, with when they did.
 
     `seen` maps a day (ISO) to the `updated_at` the sensor last requested a run for; a day whose
-    tweets arrived later (or that is new) is changed.
+    tweets arrived later (or that is new) is changed. Rows not newer than `since` were handled
+    before (the sensor keeps `seen` only for recent rows, so its cursor stays small).
     """
     rows = session.execute("SELECT day, updated_at FROM ingested_days WHERE scope='all'")
     out = {}
     for r in rows:
         day = r.day.date() if hasattr(r.day, "date") else r.day
         updated = r.updated_at.replace(tzinfo=UTC)
+        if since is not None and updated <= since:
+            continue
         previous = seen.get(day.isoformat())
         if previous is None or updated > datetime.fromisoformat(previous):
             out[day] = updated
     return out
+
+
+def days_with_data(session: Session, first: date, last: date) -> list[date]:
+    """The days in [first, last] the raw archive holds tweets for (one clustering-range read)."""
+    rows = session.execute(
+        "SELECT day FROM ingested_days WHERE scope='all' AND day >= %s AND day <= %s",
+        (first, last),
+    )
+    return sorted(r.day.date() if hasattr(r.day, "date") else r.day for r in rows)
 
 
 def days_to_refresh(
