@@ -24,6 +24,7 @@ from pymongo.errors import PyMongoError
 
 from streamlit_app.auth import Accounts, load_data_keys, load_secret
 from tweektrend_dagster.analytics.periods import Period
+from tweektrend_dagster.assets.keyword_ranges import KEYWORD_RANGES
 from tweektrend_dagster.config import Settings
 from tweektrend_dagster.keywords import KeywordRegistry, normalize_keyword
 from tweektrend_dagster.resources.clients import START_HINT, connect_cassandra, connect_mongo
@@ -31,6 +32,7 @@ from tweektrend_dagster.stack.errors import StackError
 
 PERIODS = {"day": "Day", "week": "Week", "month": "Month", "quarter": "3 months"}
 MAX_KEYWORDS_PER_USER = 20
+X_FIRST_DAY = date(2006, 3, 21)  # X's first post: nothing older can hold data
 LIVE_MAX_HOURS = 48  # how far back the live feed walks hour partitions to fill itself
 LIVE_COLUMNS = (
     "id, created_at, text, lang, author_username, author_name, author_followers, source, "
@@ -56,7 +58,8 @@ def ensure_indexes(db: Database) -> None:
 
 
 def period_choices(period: str, today: date, back: int = 12) -> list[dict]:
-    """The current period and `back` earlier ones, newest first: [{start, end, current}].
+    """The current period and `back` earlier ones, newest first: [{start, end, current}]
+    (the dashboard bench's sample of recent periods; pages pick any day with date_bounds).
     Computed with the analytics' own calendar (Monday weeks, Jan/Apr/Jul/Oct quarters) rather
     than queried: FerretDB serves only `_id` lookups from an index, any other filter on `trends`
     scans every document (seconds at a thousand documents)."""
@@ -66,6 +69,68 @@ def period_choices(period: str, today: date, back: int = 12) -> list[dict]:
         out.append({"start": p.start.isoformat(), "end": p.end.isoformat(), "current": i == 0})
         p = p.previous
     return out
+
+
+def fetch_keyword_range(db: Database, keyword: str) -> dict | None:
+    """Where the keyword's data is (first and last day with posts, busiest periods of each
+    kind): one `_id` lookup in the index the publisher keeps (see keyword_ranges.py)."""
+    return db[KEYWORD_RANGES].find_one({"_id": keyword})
+
+
+def date_bounds(rng: dict | None, today: date) -> tuple[date, date]:
+    """The days a period picker offers: the keyword's first to last data day, today included.
+    Without an index entry (nothing published yet, or data older than the index) every day
+    since X began, so that nothing is out of reach."""
+    first = _day((rng or {}).get("first_day")) or X_FIRST_DAY
+    last = _day((rng or {}).get("last_day")) or today
+    return min(first, today), max(last, today)
+
+
+def default_start(rng: dict | None, period: str, today: date) -> date:
+    """The period a keyword page opens on: the current one while the keyword has data in it or
+    the period before (live keywords), else the latest period of this kind that holds data."""
+    current = Period.containing(period, today)  # type: ignore[arg-type]
+    kinds = (rng or {}).get("kinds") or {}
+    last = _day((kinds.get(period) or {}).get("last"))
+    if last is None:  # no document of this kind indexed: place the last data day instead
+        last_day = _day((rng or {}).get("last_day"))
+        last = step_period(period, last_day, 0) if last_day else None
+    if last is None or last >= current.previous.start:
+        return current.start
+    return last
+
+
+def busiest_period(rng: dict | None, period: str) -> dict | None:
+    """The keyword's period of this kind with the most mentions: {start, end, mentions}."""
+    top = ((rng or {}).get("busiest") or {}).get(period) or []
+    return top[0] if top else None
+
+
+def period_of(period: str, day: date, today: date) -> dict:
+    """The period of this kind that holds `day`: {start, end, current} (ISO dates)."""
+    p = Period.containing(period, day)  # type: ignore[arg-type]
+    current = Period.containing(period, today)  # type: ignore[arg-type]
+    return {"start": p.start.isoformat(), "end": p.end.isoformat(), "current": p == current}
+
+
+def step_period(period: str, start: date, steps: int) -> date:
+    """The start of the period `steps` periods after (negative: before) the one at `start`."""
+    p = Period.containing(period, start)  # type: ignore[arg-type]
+    for _ in range(abs(steps)):
+        p = p.previous if steps < 0 else Period.containing(p.kind, p.end)
+    return p.start
+
+
+def has_posts(doc: dict | None) -> bool:
+    """A missing document means the period had no posts (none is published for it)."""
+    return doc is not None and int(doc.get("mentions") or 0) > 0
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def fetch_trend(db: Database, keyword: str, period: str, start: str) -> dict | None:
@@ -100,11 +165,13 @@ _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="tt-mongo")
 def fetch_keyword_page(
     db: Database, keyword: str, period: str, start: str | None = None, today: date | None = None
 ) -> dict:
-    """Everything the keyword page needs from Mongo: the period choices, the trend document
-    (the current period's unless `start` is given) and the reference term's series for the
-    correlation chart, the two lookups in parallel (each costs a round trip to FerretDB)."""
-    periods = period_choices(period, today or datetime.now(UTC).date())
-    start = start or periods[0]["start"]
+    """Everything the keyword page needs from Mongo: the trend document of the period at
+    `start` (without it, the period the page opens on, from the keyword's index entry) and the
+    reference term's series for the correlation chart, the two lookups in parallel (each
+    costs a round trip to FerretDB)."""
+    if start is None:
+        rng = fetch_keyword_range(db, keyword)
+        start = default_start(rng, period, today or datetime.now(UTC).date()).isoformat()
     ref_kw = reference_keyword()
     ref = _POOL.submit(
         db["trends"].find_one, {"_id": f"{ref_kw}|{period}|{start}"}, {"series": 1, "keyword": 1}
@@ -117,7 +184,7 @@ def fetch_keyword_page(
             reference = fetch_trend(db, normalize_keyword(wanted), period, start)
         except ValueError:
             reference = None
-    return {"periods": periods, "start": start, "trend": doc, "reference": reference}
+    return {"start": start, "trend": doc, "reference": reference}
 
 
 _LIVE_STMT: dict[int, Any] = {}
@@ -276,8 +343,10 @@ def _mongo_call(fn, *args):
 
 
 # --- cached queries for the pages -------------------------------------------------------------
-def periods(period: str) -> list[dict]:
-    return period_choices(period, today())
+@st.cache_data(ttl=30, show_spinner=False)
+def keyword_range(keyword: str) -> dict | None:
+    """The keyword's index entry (see fetch_keyword_range), cached like the other reads."""
+    return _mongo_call(fetch_keyword_range, mongo(), keyword)
 
 
 @st.cache_data(ttl=30, show_spinner=False)

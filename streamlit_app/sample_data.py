@@ -9,7 +9,8 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from tweektrend_dagster.analytics.periods import Period
+from tweektrend_dagster.analytics.periods import PERIOD_KINDS, Period
+from tweektrend_dagster.assets.keyword_ranges import update_keyword_ranges
 
 _WORDS = {
     "코로나": [
@@ -186,16 +187,37 @@ def make_trend_doc(
 def publish_trends(
     db, keyword: str, today: date, *, periods_back: int = 3, seed: int = 0, **kw: Any
 ) -> int:
-    """Upsert trend docs for the current and `periods_back` earlier periods of every kind."""
-    n = 0
-    for period in ("day", "week", "month", "quarter"):
+    """Upsert trend docs for the current and `periods_back` earlier periods of every kind, and
+    index them in `keyword_ranges` as the analytics' publisher does."""
+    docs = []
+    for period in PERIOD_KINDS:
         start = period_start(period, today)
         for i in range(periods_back + 1):
-            doc = make_trend_doc(keyword, period, start, seed=seed, final=i > 0, **kw)
-            db["trends"].replace_one({"_id": doc["_id"]}, doc, upsert=True)
+            docs.append(make_trend_doc(keyword, period, start, seed=seed, final=i > 0, **kw))
             start = previous_start(period, start)
-            n += 1
-    return n
+    return publish_docs(db, docs)
+
+
+def archive_docs(keyword: str, days: dict[date, float], *, seed: int = 0) -> list[dict[str, Any]]:
+    """The trend documents an imported archive publishes: one per day with posts (`days` maps
+    each to a volume scale) and one per week, month and quarter holding such a day, the longer
+    ones scaled by the sum of their days. Days without posts get no document, as published."""
+    docs = []
+    for period in PERIOD_KINDS:
+        scales: dict[date, float] = {}
+        for day, scale in days.items():
+            start = period_start(period, day)
+            scales[start] = scales.get(start, 0.0) + scale
+        docs += [make_trend_doc(keyword, period, s, seed=seed, scale=v) for s, v in scales.items()]
+    return docs
+
+
+def publish_docs(db, docs: list[dict[str, Any]]) -> int:
+    """Upsert trend documents by `_id` and update the keyword index with them."""
+    for doc in docs:
+        db["trends"].replace_one({"_id": doc["_id"]}, doc, upsert=True)
+    update_keyword_ranges(db, docs)
+    return len(docs)
 
 
 def tweet_row(

@@ -42,12 +42,24 @@ def download(df: pd.DataFrame, name: str, key: str) -> None:
     )
 
 
-def chart(fig, df: pd.DataFrame, name: str, key: str) -> None:
-    """A plotly chart with its data as CSV underneath."""
+def chart(
+    fig, df: pd.DataFrame, name: str, key: str, empty: str = "No posts in this period."
+) -> None:
+    """A plotly chart with its data as CSV underneath; a sentence instead of an empty chart
+    (whose axis would run from -1 to 1) when there is nothing to draw."""
+    if not has_values(df):
+        st.info(empty)
+        return
     st.plotly_chart(
         fig, width="stretch", key=f"fig-{key}", config={"displaylogo": False, "responsive": True}
     )
     download(df, name, key=f"csv-{key}")
+
+
+def has_values(df: pd.DataFrame) -> bool:
+    """Whether a chart's data holds anything to draw: rows with a number other than zero."""
+    numbers = df.select_dtypes("number")
+    return not df.empty and (numbers.empty or bool((numbers.fillna(0) != 0).any().any()))
 
 
 def ago(ts: datetime | None) -> str:

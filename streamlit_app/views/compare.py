@@ -1,5 +1,7 @@
 """Keyword comparison and share of voice: two or more keywords on one chart."""
 
+from datetime import date
+
 import streamlit as st
 
 from streamlit_app import charts, data, ui
@@ -25,20 +27,33 @@ period = st.segmented_control(
 if len(chosen) < 2:
     st.warning("Pick two or more keywords.")
     st.stop()
-choices = {p["start"]: p for p in data.periods(period)}
-start = st.selectbox(
-    "Which period",
-    list(choices),
-    key=f"cmp_start_{period}",
-    format_func=lambda s: ui.period_label(choices[s]),
+# any period from the chosen keywords' first to last data day (one cached lookup each)
+ranges = [data.keyword_range(k) for k in chosen]
+today = data.today()
+bounds = [data.date_bounds(r, today) for r in ranges]
+lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
+default = min(max(max(data.default_start(r, period, today) for r in ranges), lo), hi)
+key = f"cmp_date_{period}"
+if not isinstance(st.session_state.get(key), date):
+    st.session_state[key] = default
+day = st.date_input(
+    f"Show the {data.PERIODS[period].lower()} containing",
+    key=key,
+    min_value=lo,
+    max_value=hi,
+    format="YYYY-MM-DD",
 )
-docs = data.compare(tuple(chosen), period, start)
+shown = data.period_of(period, day or default, today)
+start = shown["start"]
+st.caption(ui.period_label(shown))
+# a missing document is a period without posts: zero, like an empty one
+docs = {k: d for k, d in data.compare(tuple(chosen), period, start).items() if data.has_posts(d)}
 missing = [labels[k] for k in chosen if k not in docs]
 if len(missing) == len(chosen):
-    st.info("No statistics for these keywords in this period yet.")
+    st.info("No posts for these keywords in this period.")
     st.stop()
 if missing:
-    st.caption("No data for: " + ", ".join(ui.plain(m) for m in missing))
+    st.caption("No posts in this period for: " + ", ".join(ui.plain(m) for m in missing))
 slug = f"{'+'.join(chosen)}-{period}-{start}"
 ui.chart(*charts.compare_chart(docs, labels), f"compare-{slug}", "compare")
 ui.chart(*charts.share_of_voice(docs, labels), f"share-of-voice-{slug}", "sov")

@@ -1,5 +1,7 @@
 """One keyword's statistics for a chosen period: the main screen."""
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
@@ -15,8 +17,10 @@ if view:
     labels.setdefault(view["keyword"], view["keyword"])
     st.session_state["kw"] = view["keyword"]
     st.session_state["period"] = view["period"]
+    st.session_state["date_of"] = view["keyword"]
+    st.session_state["date"] = None  # "always the latest": the keyword's default period
     if view.get("start"):
-        st.session_state[f"start-{view['keyword']}-{view['period']}"] = view["start"]
+        st.session_state["date"] = date.fromisoformat(view["start"])
     st.session_state["viewing_saved"] = view["keyword"]
 elif st.session_state.get("viewing_saved"):
     labels.setdefault(st.session_state["viewing_saved"], st.session_state["viewing_saved"])
@@ -47,26 +51,87 @@ period = st.segmented_control(
     required=True,
     bind="query-params",
 )
-available = data.periods(period)
-by_start = {p["start"]: p for p in available}
-skey = f"start-{keyword}-{period}"
-if st.session_state.get(skey) not in by_start:
-    st.session_state.pop(skey, None)
-start = st.selectbox(
-    "Which period", list(by_start), format_func=lambda s: ui.period_label(by_start[s]), key=skey
+kind = data.PERIODS[period].lower()
+
+# where the keyword's data is: one cached `_id` lookup in the publisher's index
+rng = data.keyword_range(keyword)
+today = data.today()
+lo, hi = data.date_bounds(rng, today)
+# a day of the default period inside the picker's bounds (a week may start before the data)
+default = min(max(data.default_start(rng, period, today), lo), hi)
+busiest = data.busiest_period(rng, period)
+# another keyword opens on its own default period; a first visit may bring ?date= in its URL
+from_url = "date_of" not in st.session_state and "date" in st.query_params
+if st.session_state.get("date_of") != keyword:
+    if not from_url:
+        st.session_state["date"] = default
+    st.session_state["date_of"] = keyword
+elif not isinstance(st.session_state.get("date"), date):
+    st.session_state["date"] = default
+
+
+def go_to(day: date) -> None:
+    st.session_state["date"] = min(max(day, lo), hi)
+
+
+if rng and rng.get("first_day"):
+    st.caption(f"Data from {rng['first_day']} to {rng['last_day']}")
+else:
+    st.caption("No posts collected for this keyword yet.")
+pick, earlier, later, jump = st.columns([3, 1, 1, 2], vertical_alignment="bottom")
+with pick:
+    day = st.date_input(
+        f"Show the {kind} containing",
+        key="date",
+        min_value=lo,
+        max_value=hi,
+        format="YYYY-MM-DD",
+        bind="query-params",
+    )
+shown = data.period_of(period, day or default, today)
+start = shown["start"]
+first = date.fromisoformat(start)
+earlier.button(
+    f"◀ Earlier {kind}",
+    key="earlier",
+    width="stretch",
+    disabled=first <= lo,
+    on_click=go_to,
+    args=(data.step_period(period, first, -1),),
 )
+later.button(
+    f"Later {kind} ▶",
+    key="later",
+    width="stretch",
+    disabled=date.fromisoformat(shown["end"]) > hi,
+    on_click=go_to,
+    args=(data.step_period(period, first, 1),),
+)
+if busiest:
+    jump.button(
+        f"Busiest {kind}: {busiest['start']}",
+        key="busiest",
+        width="stretch",
+        type="primary" if busiest["start"] != start else "secondary",
+        help=f"{busiest['mentions']:,} mentions, the most of any {kind}",
+        on_click=go_to,
+        args=(date.fromisoformat(busiest["start"]),),
+    )
+st.caption(ui.period_label(shown))
+
 page = data.keyword_page(keyword, period, start)
 doc = page["trend"]
-if doc is None:
-    if by_start[start]["current"]:
+if not data.has_posts(doc):
+    st.metric("Mentions", 0)
+    if shown["current"]:
         st.info(
-            f"No {data.PERIODS[period].lower()} statistics for “{labels[keyword]}” yet. "
-            "They are computed every few minutes once tweets arrive; the Live feed shows "
+            f"No posts in this period yet for “{labels[keyword]}”. Statistics of the current "
+            f"{kind} are computed every few minutes once tweets arrive; the Live feed shows "
             "matching posts right away."
         )
         st.page_link("views/live.py", label="Open the live feed", icon=":material/bolt:")
     else:
-        st.info("No statistics for this period: nothing was collected for the keyword then.")
+        st.info("No posts in this period.")
     st.stop()
 
 title = labels[keyword]
@@ -168,9 +233,15 @@ with audience_tab:
             *charts.counts_chart(doc.get("locations"), "Locations"),
             f"locations-{slug}",
             "locations",
+            empty="No post in this period has a location.",
         )
     with b:
-        ui.chart(*charts.counts_chart(doc.get("devices"), "Devices"), f"devices-{slug}", "devices")
+        ui.chart(
+            *charts.counts_chart(doc.get("devices"), "Devices"),
+            f"devices-{slug}",
+            "devices",
+            empty="No post in this period names its device.",
+        )
 
 with mood_tab:
     ui.chart(*charts.sentiment_chart(doc), f"sentiment-{slug}", "sentiment")

@@ -1,4 +1,5 @@
-"""Pure parts of the dashboard: chart builders, CSV export, text escaping, the word cloud."""
+"""Pure parts of the dashboard: chart builders, CSV export, text escaping, the word cloud, the
+period picker's arithmetic."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from streamlit_app import charts, sample_data
-from streamlit_app.ui import plain
+from streamlit_app import charts, data, sample_data
+from streamlit_app.ui import has_values, plain
 
 DOC = sample_data.make_trend_doc("코로나", "week", date(2026, 3, 2))
 
@@ -82,3 +83,77 @@ def test_period_arithmetic_of_the_sample_data():
     assert sample_data.period_start("week", date(2026, 3, 5)) == date(2026, 3, 2)
     assert sample_data.period_bounds("quarter", date(2026, 10, 1))[1] == date(2027, 1, 1)
     assert sample_data.previous_start("month", date(2026, 3, 1)) == date(2026, 2, 1)
+
+
+# --- the period picker's arithmetic (streamlit_app.data, pure functions) ----------------------
+TODAY = date(2026, 3, 18)  # a Wednesday
+ARCHIVE_RANGE = {
+    "first_day": "2020-12-12",
+    "last_day": "2021-05-20",
+    "kinds": {
+        "day": {"first": "2020-12-12", "last": "2021-05-20"},
+        "week": {"first": "2020-12-07", "last": "2021-05-17"},
+        "quarter": {"first": "2020-10-01", "last": "2021-04-01"},
+    },
+    "busiest": {"week": [{"start": "2021-01-04", "end": "2021-01-11", "mentions": 900}]},
+}
+
+
+def test_the_picker_spans_the_data_and_today():
+    assert data.date_bounds(ARCHIVE_RANGE, TODAY) == (date(2020, 12, 12), TODAY)
+    future = {**ARCHIVE_RANGE, "last_day": "2026-03-19"}  # a tweet dated tomorrow (clock skew)
+    assert data.date_bounds(future, TODAY)[1] == date(2026, 3, 19)
+    assert data.date_bounds(None, TODAY) == (data.X_FIRST_DAY, TODAY)  # nothing out of reach
+
+
+def test_an_archive_opens_on_its_latest_period_of_each_kind():
+    assert data.default_start(ARCHIVE_RANGE, "day", TODAY) == date(2021, 5, 20)
+    assert data.default_start(ARCHIVE_RANGE, "week", TODAY) == date(2021, 5, 17)
+    assert data.default_start(ARCHIVE_RANGE, "quarter", TODAY) == date(2021, 4, 1)
+    # no month document indexed yet: the month holding the last data day
+    assert data.default_start(ARCHIVE_RANGE, "month", TODAY) == date(2021, 5, 1)
+
+
+def test_a_live_keyword_opens_on_the_current_period():
+    live = {
+        "first_day": "2026-01-02",
+        "last_day": "2026-03-17",
+        "kinds": {"day": {"first": "2026-01-02", "last": "2026-03-17"}},
+    }
+    # data yesterday: today's statistics are on their way, the current day stays the default
+    assert data.default_start(live, "day", TODAY) == TODAY
+    assert data.default_start(live, "week", TODAY) == date(2026, 3, 16)
+    assert data.default_start(None, "month", TODAY) == date(2026, 3, 1)
+    # a tweet dated in the future does not move the page away from now
+    ahead = {"kinds": {"day": {"first": "2026-03-19", "last": "2026-03-19"}}}
+    assert data.default_start(ahead, "day", TODAY) == TODAY
+
+
+def test_busiest_period_and_stepping_through_periods():
+    assert data.busiest_period(ARCHIVE_RANGE, "week")["start"] == "2021-01-04"
+    assert data.busiest_period(ARCHIVE_RANGE, "day") is None
+    assert data.busiest_period(None, "week") is None
+    assert data.step_period("week", date(2021, 1, 6), -1) == date(2020, 12, 28)
+    assert data.step_period("quarter", date(2020, 11, 15), 1) == date(2021, 1, 1)
+    assert data.step_period("month", date(2021, 1, 31), 2) == date(2021, 3, 1)
+    assert data.period_of("week", date(2021, 1, 6), TODAY) == {
+        "start": "2021-01-04",
+        "end": "2021-01-11",
+        "current": False,
+    }
+    assert data.period_of("month", TODAY, TODAY)["current"] is True
+
+
+def test_a_missing_or_empty_document_has_no_posts():
+    assert not data.has_posts(None)
+    assert not data.has_posts({"mentions": 0})
+    assert data.has_posts(DOC)
+
+
+def test_nothing_to_draw_is_said_not_charted():
+    empty = {"keyword": "x", "series": [], "related_words": []}
+    assert not has_values(charts.mentions_chart(empty)[1])
+    assert not has_values(charts.sentiment_chart(empty)[1])  # three zero rows
+    assert not has_values(charts.counts_chart([], "Locations")[1])
+    assert has_values(charts.mentions_chart(DOC)[1])
+    assert has_values(charts.related_bar(DOC)[1])

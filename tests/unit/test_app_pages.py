@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,10 @@ APP = str(Path(__file__).resolve().parents[2] / "streamlit_app" / "app.py")
 SECRET = "apptest-secret"
 PASSWORD = "Tr3nd-watcher!"
 EVIL = "<script>alert(1)</script> **bold** [x](javascript:alert(1))"
+# an imported 2020 archive: a post every five days, one clearly busier day
+ARCHIVE = {date(2020, 10, 5) + timedelta(days=5 * i): 1.0 + i % 3 for i in range(16)}
+ARCHIVE[date(2020, 11, 4)] = 8.0
+QUIET_DAY = date(2020, 11, 6)  # inside the range, no post
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +49,8 @@ def env(request, tmp_path_factory):
     today = datetime.now(UTC).date()
     for keyword in ("코로나", "bts"):
         sd.publish_trends(db, keyword, today)
+    for keyword, seed in (("vaccine", 0), ("mask", 1)):
+        sd.publish_docs(db, sd.archive_docs(keyword, ARCHIVE, seed=seed))
     now = datetime.now(UTC)
     sd.insert_tweet_rows(
         session,
@@ -367,3 +373,99 @@ def test_unreachable_mongo_is_explained_not_a_traceback(env, monkeypatch):
     at = AppTest.from_file(APP, default_timeout=30).run()
     assert not at.exception
     assert "MongoDB (FerretDB) is not reachable" in at.error[0].value
+
+
+def shown_mentions(at: AppTest) -> int:
+    return int(str(at.metric[0].value).replace(",", ""))
+
+
+def stored(db, keyword: str, period: str, start: date) -> dict | None:
+    return db["trends"].find_one({"_id": f"{keyword}|{period}|{start.isoformat()}"})
+
+
+def test_a_keyword_with_only_2020_data_opens_on_its_latest_period(env):
+    _, db = env
+    _, token = new_user(db, ["vaccine"])
+    at = member(token, "views/trends.py")
+    assert not at.exception
+    last = max(ARCHIVE)
+    assert f"Data from {min(ARCHIVE)} to {last}" in texts(at)
+    assert at.date_input(key="date").value == last
+    assert f"vaccine — Day from {last}" in texts(at)
+    assert shown_mentions(at) == stored(db, "vaccine", "day", last)["mentions"] > 0
+    assert len(at.get("plotly_chart")) >= 6
+    # the week kind opens on the week holding the same day, with that week's numbers
+    at.segmented_control(key="period").set_value("week").run()
+    week = sd.period_start("week", last)
+    assert f"vaccine — Week from {week}" in texts(at)
+    assert shown_mentions(at) == stored(db, "vaccine", "week", week)["mentions"]
+
+
+def test_the_busiest_button_opens_the_busiest_period_of_the_kind(env):
+    _, db = env
+    _, token = new_user(db, ["vaccine"])
+    at = member(token, "views/trends.py")
+    for kind in ("day", "month"):
+        at.segmented_control(key="period").set_value(kind).run()
+        docs = list(db["trends"].find({"keyword": "vaccine", "period": kind}))
+        top = max(docs, key=lambda d: d["mentions"])
+        button = at.button(key="busiest")
+        assert button.label == f"Busiest {kind}: {top['start']}"
+        button.click().run()
+        assert not at.exception
+        assert f"from {top['start']}" in texts(at)
+        assert shown_mentions(at) == top["mentions"]
+
+
+def test_an_old_period_chosen_by_date_and_a_day_without_posts(env):
+    _, db = env
+    _, token = new_user(db, ["vaccine"])
+    at = member(token, "views/trends.py")
+    picked = date(2020, 10, 20)
+    at.date_input(key="date").set_value(picked).run()
+    assert f"vaccine — Day from {picked}" in texts(at)
+    assert shown_mentions(at) == stored(db, "vaccine", "day", picked)["mentions"]
+    # a day inside the range without posts: zero and a sentence, no empty chart
+    at.date_input(key="date").set_value(QUIET_DAY).run()
+    assert stored(db, "vaccine", "day", QUIET_DAY) is None
+    assert not at.exception and shown_mentions(at) == 0
+    assert "No posts in this period." in texts(at)
+    assert not at.get("plotly_chart")
+    # one period earlier: the busy day before it
+    at.button(key="earlier").click().run()
+    assert at.date_input(key="date").value == QUIET_DAY - timedelta(days=1)
+    at.button(key="earlier").click().run()
+    assert f"Day from {QUIET_DAY - timedelta(days=2)}" in texts(at)
+    assert shown_mentions(at) > 0
+    # the picker ends at the first data day, and the Earlier button there is off
+    at.date_input(key="date").set_value(min(ARCHIVE)).run()
+    assert at.button(key="earlier").disabled
+
+
+def test_a_saved_old_period_reopens_on_that_period(env):
+    _, db = env
+    alice, token = new_user(db, ["vaccine"])
+    at = member(token, "views/trends.py")
+    picked = date(2020, 11, 4)
+    at.date_input(key="date").set_value(picked).run()
+    at.text_input(key="save_name").input("Vaccine peak")
+    next(b for b in at.button if b.label == "Save").click().run()
+    saved = db["saved_analyses"].find_one({"user_id": alice.id})
+    assert saved["start"] == picked.isoformat()
+    again = member(token, "views/saved.py")
+    next(b for b in again.button if b.label == "Open").click().run()
+    assert not again.exception
+    assert f"vaccine — Day from {picked}" in texts(again)
+    assert shown_mentions(again) == stored(db, "vaccine", "day", picked)["mentions"]
+
+
+def test_compare_opens_on_the_keywords_latest_common_data(env):
+    _, db = env
+    _, token = new_user(db, ["vaccine", "mask"])
+    at = member(token, "views/compare.py")
+    assert not at.exception
+    week = sd.period_start("week", max(ARCHIVE))
+    assert at.date_input(key="cmp_date_week").value == week
+    assert len(at.get("plotly_chart")) == 2
+    at.date_input(key="cmp_date_week").set_value(date(2022, 3, 2)).run()  # nothing then
+    assert "No posts for these keywords in this period." in texts(at)
