@@ -61,8 +61,8 @@ def period_choices(period: str, today: date, back: int = 12) -> list[dict]:
     """The current period and `back` earlier ones, newest first: [{start, end, current}]
     (the dashboard bench's sample of recent periods; pages pick any day with date_bounds).
     Computed with the analytics' own calendar (Monday weeks, Jan/Apr/Jul/Oct quarters) rather
-    than queried: FerretDB serves only `_id` lookups from an index, any other filter on `trends`
-    scans every document (seconds at a thousand documents)."""
+    than queried: any filter on `trends` but `_id` scans every document on FerretDB (and on
+    FerretDB 1.24's SQLite backend even an `_id` lookup does, see docs/DASHBOARD.md)."""
     p = Period.containing(period, today)  # type: ignore[arg-type]
     out = []
     for i in range(back + 1):

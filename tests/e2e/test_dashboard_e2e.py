@@ -8,7 +8,7 @@ import os
 import re
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -277,4 +277,51 @@ def test_repeated_wrong_passwords_are_slowed_down(dash, browser):
     log_in(page, dash.url, email, PASSWORD)
     expect(page.get_by_text("Too many failed logins")).to_be_visible()
     shot(page, "13-login-rate-limited")
+    page.context.close()
+
+
+def test_an_imported_2020_archive_opens_on_its_data(dash, browser):
+    """Trend documents of a 2020 archive as an import publishes them (days without posts have
+    none; the keyword index is built by the publisher's own function): the page opens on the
+    archive's latest day with its mentions, jumps to its busiest day, takes a date in the URL."""
+    days = {date(2020, 10, 5) + timedelta(days=4 * i): 1.0 + i % 3 for i in range(20)}
+    days[date(2020, 11, 2)] = 9.0
+    docs = sd.archive_docs("vaccine", days)
+    sd.publish_docs(dash.db, docs)  # upserts, then update_keyword_ranges(db, docs)
+    mentions = {(d["period"], d["start"]): d["mentions"] for d in docs}
+    last, busiest = (
+        max(days),
+        max((d for d in docs if d["period"] == "day"), key=lambda d: d["mentions"]),
+    )
+    email = f"archive-{uuid.uuid4().hex[:6]}@example.com"
+    make_user(dash, email, ["vaccine"])
+    page = new_page(browser)
+    log_in(page, dash.url, email, PASSWORD)
+    wait_logged_in(page, email)
+    page.goto(f"{dash.url}/trends")
+
+    def shows(period_label: str, kind: str, start: str) -> None:
+        expect(page.get_by_text(f"vaccine — {period_label} from {start}")).to_be_visible()
+        value = page.get_by_test_id("stMetricValue").first
+        expect(value).to_have_text(f"{mentions[(kind, start)]:,}")
+        expect(page.locator(".js-plotly-plot").first).to_be_visible()
+
+    expect(page.get_by_text(f"Data from {min(days)} to {last}")).to_be_visible()
+    shows("Day", "day", last.isoformat())
+    shot(page, "14-trends-archive")
+
+    page.get_by_role("button", name=f"Busiest day: {busiest['start']}").click()
+    shows("Day", "day", busiest["start"])
+
+    # an old period straight from a shared URL
+    week = sd.period_start("week", date(2020, 10, 21)).isoformat()
+    page.goto(f"{dash.url}/trends?kw=vaccine&period=Week&date=2020-10-21")  # labels in URLs
+    shows("Week", "week", week)
+    # a day inside the range without posts: said in words, no chart
+    quiet = next(
+        d for d in (min(days) + timedelta(days=i) for i in range(60)) if d not in days
+    ).isoformat()
+    page.goto(f"{dash.url}/trends?kw=vaccine&period=Day&date={quiet}")
+    expect(page.get_by_text("No posts in this period.")).to_be_visible()
+    assert page.locator(".js-plotly-plot").count() == 0
     page.context.close()
