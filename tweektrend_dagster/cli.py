@@ -127,6 +127,10 @@ def produce(
     keyword: list[str] = typer.Option(None, help="also match this keyword (repeatable)"),
 ) -> None:
     """Send tweets from a source to Kafka, matched against the keyword registry."""
+    import signal
+
+    from confluent_kafka import KafkaException
+
     from tweektrend_dagster.cli_logging import setup_logging
     from tweektrend_dagster.config import Settings
     from tweektrend_dagster.ingest.kafka_topics import ensure_topics
@@ -163,12 +167,27 @@ def produce(
     except (StackError, ValueError, FileNotFoundError) as exc:
         _fail(f"tweektrend produce: {exc}")
     producer = TweetProducer(settings, watch)
+    # SIGTERM (`stack down`, a service manager) as Ctrl-C: stop reading, deliver what is queued
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         producer.run(src.payloads(), limit=limit)
     except KeyboardInterrupt:
-        producer.flush()
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not cut the flush
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        typer.echo(f"interrupted: delivering {producer.queued()} queued messages", err=True)
+        try:
+            producer.flush(60)
+        except KafkaException as exc:
+            _fail(f"tweektrend produce: {exc.args[0]}")
+    except KafkaException as exc:
+        _fail(f"tweektrend produce: {exc.args[0]}")
     finally:
         src.close()
+    if producer.failed_deliveries:
+        _fail(
+            f"tweektrend produce: {producer.failed_deliveries} messages were not delivered to "
+            f"Kafka at {settings.kafka_bootstrap} (reasons in the log above)"
+        )
 
 
 @app.command("ingest")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tweektrend_dagster.ingest.rows import engagement_rows, raw_row
+from tweektrend_dagster.ingest.rows import engagement_rows, keyword_row, raw_row
 from tweektrend_dagster.tweets import Author, Tweet
 
 CREATED = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
@@ -52,3 +52,25 @@ def test_the_raw_row_is_partitioned_by_utc_day_and_hour() -> None:
     day, hour, id_, created, value, keywords = raw_row(t, b'{"id":1}')
     assert (day.isoformat(), hour, id_, created) == ("2026-03-01", 12, 1, CREATED)
     assert value == '{"id":1}' and keywords == {"bts"}
+
+
+def test_counts_beyond_the_int_column_are_clamped_and_negatives_become_zero() -> None:
+    t = tweet(1, retweets=5_000_000_000, likes=-3, replies=7)
+    t.author.followers = 3e9  # JSON's 3e9 is a float
+    row = keyword_row("bts", t, CREATED)
+    assert row[10] == 2**31 - 1  # author_followers
+    assert row[20:24] == (2**31 - 1, 0, 7, 0)
+    assert engagement_rows(t)[0][1:5] == (2**31 - 1, 0, 7, 0)
+
+
+def test_values_that_fit_are_passed_through_unchanged() -> None:
+    t = tweet(1, retweets=2**31 - 1, likes=0)
+    t.author.followers = None
+    row = keyword_row("bts", t, CREATED)
+    assert row[10] is None and row[20:24] == (2**31 - 1, 0, 0, 0)
+
+
+def test_a_count_of_the_wrong_type_is_left_for_the_binding_to_refuse() -> None:
+    t = tweet(1)
+    t.likes = "many"
+    assert keyword_row("bts", t, CREATED)[21] == "many"

@@ -1,7 +1,9 @@
 """Source → Kafka: parse each payload, match keywords, send one message per matched keyword.
 
 Delivery: idempotent producer with acks=all. A payload that cannot be parsed goes to the
-dead-letter topic with its reason; the stream goes on.
+dead-letter topic with its reason, and so does a tweet too large for a Kafka message (its
+payload truncated, the original size in a header); the stream goes on. Every delivery report is
+counted: `failed_deliveries` says how many messages Kafka did not take.
 """
 
 from __future__ import annotations
@@ -10,14 +12,19 @@ import logging
 import time
 from collections.abc import Iterable
 
-from confluent_kafka import KafkaException, Producer
+from confluent_kafka import KafkaError, KafkaException, Producer
 
 from tweektrend_dagster.config import Settings
-from tweektrend_dagster.ingest.dlq import dead_letter_headers
+from tweektrend_dagster.ingest.dlq import dead_letter_headers, fit_dead_letter
 from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
 from tweektrend_dagster.tweets import InvalidTweet, parse_payload
 
 log = logging.getLogger(__name__)
+
+# librdkafka's and the broker's default message.max.bytes; key and headers count too, hence
+# the headroom in `send`.
+MESSAGE_MAX_BYTES = 1_000_000
+HEADROOM = 4096
 
 
 def producer_config(settings: Settings) -> dict:
@@ -30,6 +37,7 @@ def producer_config(settings: Settings) -> dict:
         "compression.type": "lz4",
         "queue.buffering.max.messages": 500_000,
         "message.timeout.ms": 300_000,  # a broker restart is waited for, not lost
+        "message.max.bytes": MESSAGE_MAX_BYTES,
     }
 
 
@@ -44,49 +52,75 @@ class TweetProducer:
         self.messages = 0  # Kafka messages (a tweet matching k keywords is k messages)
         self.dead = 0
         self.failed_deliveries = 0
+        # messages the broker refused as too large (its limit below ours): dead-lettered next
+        self._refused: list[tuple[bytes, int]] = []
 
     def _delivered(self, err, msg) -> None:
-        if err is not None:
-            self.failed_deliveries += 1
-            log.error("delivery to %s failed: %s", msg.topic(), err)
+        if err is None:
+            return
+        if err.code() == KafkaError.MSG_SIZE_TOO_LARGE and msg.topic() != self.settings.dlq_topic:
+            self._refused.append((msg.value(), len(msg.value() or b"")))
+            return
+        self.failed_deliveries += 1
+        log.error("delivery to %s failed: %s", msg.topic(), err)
 
     def _produce(
         self, topic: str, value: bytes, key: bytes | None = None, headers: list | None = None
-    ) -> None:
+    ) -> bool:
+        """Queue one message; False if it is larger than Kafka takes."""
         while True:
             try:
                 self.producer.produce(
                     topic, value=value, key=key, headers=headers, on_delivery=self._delivered
                 )
-                return
+                return True
             except BufferError:  # local queue full: let deliveries drain, then retry
                 self.producer.poll(0.1)
+            except KafkaException as exc:
+                if exc.args[0].code() == KafkaError.MSG_SIZE_TOO_LARGE:
+                    return False
+                raise
+
+    def _dead_letter(self, payload: bytes | str, reason: str) -> None:
+        raw = payload if isinstance(payload, bytes) else str(payload).encode("utf-8", "replace")
+        value, headers = fit_dead_letter(raw, dead_letter_headers(reason, "producer"))
+        if not self._produce(self.settings.dlq_topic, value, headers=headers):
+            # even the truncated letter is refused: keep the reason, drop the bytes
+            self._produce(self.settings.dlq_topic, b"", headers=headers)
+        self.dead += 1
 
     def send(self, payload: bytes) -> int:
         """Send one raw payload; returns the number of messages written (0 = dead letter)."""
         try:
             tweet = parse_payload(payload)
         except InvalidTweet as exc:
-            self._produce(
-                self.settings.dlq_topic,
-                payload if isinstance(payload, bytes) else str(payload).encode("utf-8", "replace"),
-                headers=dead_letter_headers(exc.reason, "producer"),
-            )
-            self.dead += 1
+            self._dead_letter(payload, exc.reason)
             return 0
         tweet.keywords = self.keywords.matcher().match(tweet)
         value = tweet.to_json()
+        if len(value) > MESSAGE_MAX_BYTES - HEADROOM:
+            self._dead_letter(payload, _too_large(len(value)))
+            return 0
         topic = self.settings.topic
         if tweet.keywords:
             for keyword in tweet.keywords:
-                self._produce(topic, value, key=keyword.encode())
-        else:
-            self._produce(topic, value)  # unmatched: archived only, spread over partitions
+                if not self._produce(topic, value, key=keyword.encode()):
+                    self._dead_letter(payload, _too_large(len(value)))
+                    return 0
+        elif not self._produce(topic, value):  # unmatched: archived only, spread over partitions
+            self._dead_letter(payload, _too_large(len(value)))
+            return 0
         self.producer.poll(0)
+        self._dead_letter_refused()
         self.sent += 1
         n = max(1, len(tweet.keywords))
         self.messages += n
         return n
+
+    def _dead_letter_refused(self) -> None:
+        while self._refused:
+            value, size = self._refused.pop()
+            self._dead_letter(value, f"{_too_large(size)}; refused by the broker")
 
     def run(
         self, payloads: Iterable[bytes], limit: int | None = None, report_every: float = 5.0
@@ -118,10 +152,22 @@ class TweetProducer:
             elapsed,
         )
 
+    def queued(self) -> int:
+        """Messages handed to the client and not yet reported delivered or failed."""
+        return len(self.producer)
+
     def flush(self, timeout: float = 120.0) -> None:
+        """Wait for every queued message's delivery report; raises if some are still pending."""
         remaining = self.producer.flush(timeout)
+        if self._refused:
+            self._dead_letter_refused()
+            remaining = self.producer.flush(timeout)
         if remaining:
             raise KafkaException(
                 f"{remaining} messages still undelivered after {timeout:.0f}s "
                 f"(is Kafka up at {self.settings.kafka_bootstrap}?)"
             )
+
+
+def _too_large(size: int) -> str:
+    return f"too large for Kafka: {size} bytes as a message (message.max.bytes {MESSAGE_MAX_BYTES})"

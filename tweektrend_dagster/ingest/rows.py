@@ -1,10 +1,18 @@
-"""Tweet → Cassandra rows: the prepared statements and the values for each table (pure mapping)."""
+"""Tweet → Cassandra rows: the prepared statements and the values for each table (pure mapping).
+
+Counts are clamped to the `int` columns here too, whatever the parser did: a value that does not
+fit its column would fail the binding of a whole batch. The hour comes from `datetime.hour`, so
+it always fits its `tinyint`. Values of a wrong type are left as they are: binding them fails,
+and the worker dead-letters that message alone.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
 from tweektrend_dagster.tweets import Tweet
+
+INT_MAX = 2**31 - 1  # Cassandra `int`
 
 INSERT_RAW = (
     "INSERT INTO raw_tweets_by_day (day, hour, id, created_at, tweet, keywords)"
@@ -52,7 +60,7 @@ def keyword_row(keyword: str, tweet: Tweet, now: datetime) -> tuple:
         a.id,
         a.username,
         a.name,
-        a.followers,
+        a.followers if a.followers is None or _fits(a.followers) else clamp_count(a.followers),
         a.location,
         tweet.relation,
         tweet.related_id,
@@ -62,12 +70,30 @@ def keyword_row(keyword: str, tweet: Tweet, now: datetime) -> tuple:
         tweet.source,
         tweet.place,
         tweet.country,
-        tweet.retweets,
-        tweet.likes,
-        tweet.replies,
-        tweet.quotes,
+        *counts(tweet),
         now,
     )
+
+
+def counts(tweet: Tweet) -> tuple:
+    """(retweets, likes, replies, quotes), each fitting an `int` column."""
+    values = (tweet.retweets, tweet.likes, tweet.replies, tweet.quotes)
+    if _fits(values[0]) and _fits(values[1]) and _fits(values[2]) and _fits(values[3]):
+        return values  # what the parser hands over: one cheap test each
+    return tuple(clamp_count(v) for v in values)
+
+
+def _fits(value: object) -> bool:
+    return type(value) is int and 0 <= value <= INT_MAX
+
+
+def clamp_count(value: object) -> object:
+    """An integral count clamped into 0..INT_MAX; anything else unchanged (its bind fails)."""
+    if type(value) is float and value.is_integer():
+        value = int(value)
+    if type(value) is not int:
+        return value
+    return min(max(value, 0), INT_MAX)
 
 
 def engagement_rows(tweet: Tweet) -> list[tuple]:
@@ -82,22 +108,10 @@ def engagement_rows(tweet: Tweet) -> list[tuple]:
     observed = tweet.created_at
     micros = int(observed.timestamp() * 1_000_000)
     if tweet.relation != "retweet" and _has_reactions(tweet):
-        rows.append(
-            (tweet.id, tweet.retweets, tweet.likes, tweet.replies, tweet.quotes, observed, micros)
-        )
+        rows.append((tweet.id, *counts(tweet), observed, micros))
     original = tweet.original
     if original is not None and _has_reactions(original):
-        rows.append(
-            (
-                original.id,
-                original.retweets,
-                original.likes,
-                original.replies,
-                original.quotes,
-                observed,
-                micros,
-            )
-        )
+        rows.append((original.id, *counts(original), observed, micros))
     return rows
 
 

@@ -11,6 +11,14 @@ acknowledgements was idle time). The loop commits batch N's offsets itself once 
 is done, before it hands over batch N+1, so offsets are committed in order and only from the
 consumer's own thread; a rebalance waits for the batch in flight and commits it before giving
 its partitions away.
+
+No message can stop a partition. A message that is not a tweet, whose rows cannot be bound
+(found when a whole batch fails to bind, then row by row), or whose rows Cassandra refuses for
+good (found when a statement fails permanently, then row by row) goes alone to the dead-letter
+topic with its reason; the rest of the batch is written. Transient errors (timeouts, a node
+down) are retried with back-off as before. Dead letters are confirmed delivered before the
+offsets that produced them are committed. Rows of a refused message that Cassandra had already
+accepted (e.g. its raw row when only its keyword row was refused) stay: they are valid rows.
 """
 
 from __future__ import annotations
@@ -19,41 +27,110 @@ import logging
 import signal
 import threading
 import time
-from collections import defaultdict, deque
+from collections import deque
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cassandra.query import BatchStatement, BatchType
-from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
 from tweektrend_dagster.config import Settings
 from tweektrend_dagster.ingest import rows as R
-from tweektrend_dagster.ingest.dlq import dead_letter_headers
+from tweektrend_dagster.ingest.dlq import (
+    TRUNCATED_BYTES,
+    dead_letter_headers,
+    fit_dead_letter,
+)
 from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
+from tweektrend_dagster.ingest.write_errors import is_permanent, reason
 from tweektrend_dagster.resources.clients import cassandra_session
 from tweektrend_dagster.tweets import InvalidTweet, parse_payload
 
 log = logging.getLogger(__name__)
 
 ROWS_PER_BATCH = 50  # rows of one Cassandra partition (or one replica) sent together
+# Values per unlogged batch: far below Cassandra's max_mutation_size (half the 32 MiB commit log
+# segment) and near its batch warning threshold; a larger row is sent alone.
+BATCH_BYTES = 256 * 1024
 # consume() waits this long for a full batch: when the stream is slower than the workers, this
 # wait is part of every tweet's produce-to-feed latency; when they lag, batches are full at once
 POLL_TIMEOUT = 0.1
+NO_OWNER = -1  # a row no single message is responsible for (ingested_days, progress)
 
 
-def batches(stmt, rows: list[tuple]) -> list[tuple]:
-    """(statement, values) pairs writing `rows`: unlogged batches of up to ROWS_PER_BATCH."""
+def chunk_bounds(sizes: Sequence[int]) -> list[tuple[int, int]]:
+    """[start, end) ranges over rows of these sizes: at most ROWS_PER_BATCH rows and BATCH_BYTES
+    each; a row larger than BATCH_BYTES gets a range of its own."""
+    n = len(sizes)
+    if n <= ROWS_PER_BATCH and sum(sizes) <= BATCH_BYTES:
+        return [(0, n)] if n else []
+    out: list[tuple[int, int]] = []
+    start, total = 0, 0
+    for i, size in enumerate(sizes):
+        if i > start and (i - start >= ROWS_PER_BATCH or total + size > BATCH_BYTES):
+            out.append((start, i))
+            start, total = i, 0
+        total += size
+    out.append((start, n))
+    return out
+
+
+def batches(stmt, rows: list[tuple], sizes: Sequence[int] | None = None) -> list[tuple]:
+    """(statement, values) pairs writing `rows`: unlogged batches bounded as `chunk_bounds` says
+    (rows only when no sizes are given)."""
     out: list[tuple] = []
-    for i in range(0, len(rows), ROWS_PER_BATCH):
-        chunk = rows[i : i + ROWS_PER_BATCH]
-        if len(chunk) == 1:
-            out.append((stmt, chunk[0]))
+    for start, end in chunk_bounds(sizes if sizes is not None else [0] * len(rows)):
+        if end - start == 1:
+            out.append((stmt, rows[start]))
             continue
         batch = BatchStatement(batch_type=BatchType.UNLOGGED)
-        for row in chunk:
+        for row in rows[start:end]:
             batch.add(stmt, row)
         out.append((batch, None))
     return out
+
+
+def _add(partitions: dict, key: tuple, row: tuple, owner: int) -> None:
+    group = partitions.get(key)
+    if group is None:
+        group = partitions[key] = ([], [])
+    group[0].append(row)
+    group[1].append(owner)
+
+
+@dataclass(slots=True)
+class Write:
+    """One request to Cassandra, its rows, and per row the message(s) it came from."""
+
+    statement: object  # a BatchStatement or a BoundStatement, bound already
+    prepared: object
+    rows: list[tuple]
+    owners: list  # per row: a message index, a tuple of them, or NO_OWNER
+
+    def split(self) -> list[Write]:
+        """The rows one statement each, to find which of them Cassandra refuses."""
+        return [
+            Write(self.prepared.bind(row), self.prepared, [row], [owner])
+            for row, owner in zip(self.rows, self.owners, strict=True)
+        ]
+
+    def messages(self) -> tuple[int, ...]:
+        out: list[int] = []
+        for owner in self.owners:
+            out.extend(owner if type(owner) is tuple else (owner,))
+        return tuple(i for i in dict.fromkeys(out) if i != NO_OWNER)
+
+
+@dataclass(slots=True)
+class Plan:
+    """A polled batch ready to write: its statements, offsets and dead letters found so far."""
+
+    messages: list
+    writes: list[Write]
+    offsets: dict
+    dead: list[tuple]  # (value, headers)
 
 
 def consumer_config(settings: Settings, name: str) -> dict:
@@ -69,6 +146,15 @@ def consumer_config(settings: Settings, name: str) -> dict:
     }
 
 
+def dlq_config(settings: Settings) -> dict:
+    return {
+        "bootstrap.servers": settings.kafka_bootstrap,
+        "enable.idempotence": True,
+        "acks": "all",
+        "message.timeout.ms": 30_000,  # reported as a failure; the batch then waits and retries
+    }
+
+
 class IngestWorker:
     def __init__(
         self,
@@ -77,21 +163,17 @@ class IngestWorker:
         keywords: KeywordWatch,
         batch_size: int = 5000,
         concurrency: int = 48,
+        parse: Callable | None = None,
     ):
         self.settings = settings
         self.name = name
         self.keywords = keywords
         self.batch_size = batch_size
         self.concurrency = concurrency
+        self.parse = parse or parse_payload  # read at construction: the bench times the global
         self.stop_event = threading.Event()
         self.consumer = Consumer(consumer_config(settings, name))
-        self.dlq = Producer(
-            {
-                "bootstrap.servers": settings.kafka_bootstrap,
-                "enable.idempotence": True,
-                "acks": "all",
-            }
-        )
+        self.dlq = Producer(dlq_config(settings))
         self.session, self.cluster = cassandra_session(settings)
         prepare = self.session.prepare
         self.stmt = {
@@ -106,74 +188,172 @@ class IngestWorker:
         # the batch the writer thread is writing, and the offsets to commit when it is done
         self._in_flight: tuple[Future, dict] | None = None
 
-    # -- one batch -------------------------------------------------------------------------------
-    def _statements(self, messages) -> tuple[list, dict, list]:
+    # -- one batch: build ------------------------------------------------------------------------
+    def _statements(self, messages) -> Plan:
         """Cassandra statements for a batch of messages, the offsets to commit, dead letters."""
         now = datetime.now(UTC)
-        partitions: dict[tuple, list] = defaultdict(list)  # (table, partition key) -> rows
-        engagement: list = []
+        parse = self.parse
+        # (table, partition key) -> (rows, the index of the message of each row)
+        partitions: dict[tuple, tuple[list, list]] = {}
+        engagement: dict[tuple, int | tuple] = {}  # row -> its message(s)
         days: set = set()
+        sizes: list[int] = []  # per message: its normalised JSON's length, its rows' estimate
         offsets: dict[tuple[str, int], tuple[int, datetime | None]] = {}
         dead: list = []
-        for msg in messages:
+        for index, msg in enumerate(messages):
             topic, part, offset = msg.topic(), msg.partition(), msg.offset()
             prev = offsets.get((topic, part), (offset, None))
             offsets[(topic, part)] = (max(prev[0], offset), prev[1])
+            sizes.append(0)
             try:
-                tweet = parse_payload(msg.value())
+                tweet = parse(msg.value())
+                key = msg.key().decode("utf-8", "replace") if msg.key() else None
+                if key is None and not tweet.keywords:
+                    # a raw payload on the topic, or a tweet no keyword matched when produced
+                    tweet.keywords = self.keywords.matcher().match(tweet)
+                value = tweet.to_json()
+                # the raw archive gets each tweet once: from the message of its first keyword
+                raw = None
+                if (
+                    key is None
+                    or not tweet.keywords
+                    or key == tweet.keywords[0]
+                    or key not in tweet.keywords
+                ):
+                    raw = R.raw_row(tweet, value)
+                store_under = [key] if key else tweet.keywords
+                keyword_rows = [R.keyword_row(k, tweet, now) for k in store_under]
+                engagement_rows = R.engagement_rows(tweet)
+                created = tweet.created_at
+                day = created.date()
             except InvalidTweet as exc:
-                dead.append(
-                    (msg.value(), dead_letter_headers(exc.reason, "worker", topic, part, offset))
-                )
+                dead.append(self._dead_letter(msg, exc.reason))
                 continue
-            key = msg.key().decode("utf-8", "replace") if msg.key() else None
-            if key is None and not tweet.keywords:
-                # a raw payload on the topic, or a tweet no keyword matched when it was produced
-                tweet.keywords = self.keywords.matcher().match(tweet)
-            value = tweet.to_json()
-            store_under = [key] if key else tweet.keywords
-            # the raw archive gets each tweet once: from the message of its first keyword
-            if (
-                key is None
-                or not tweet.keywords
-                or key == tweet.keywords[0]
-                or key not in tweet.keywords
-            ):
-                raw = R.raw_row(tweet, value)
-                partitions[("raw", raw[0], raw[1])].append(raw)
-            for keyword in store_under:
-                row = R.keyword_row(keyword, tweet, now)
-                partitions[("kw", keyword, row[1], row[2])].append(row)
-            engagement.extend(R.engagement_rows(tweet))
-            days.add(tweet.created_at.date())
+            except Exception as exc:  # a value no check foresaw: this message only, never the loop
+                dead.append(self._dead_letter(msg, f"no rows: {type(exc).__name__}: {exc}"))
+                continue
+            sizes[index] = len(value)
+            if raw is not None:
+                _add(partitions, ("raw", raw[0], raw[1]), raw, index)
+            for row in keyword_rows:
+                _add(partitions, ("kw", row[0], row[1], row[2]), row, index)
+            for row in engagement_rows:  # a tweet matching k keywords arrives in k messages
+                seen = engagement.get(row)
+                if seen is None:
+                    engagement[row] = index
+                else:
+                    engagement[row] = (*(seen if type(seen) is tuple else (seen,)), index)
+            days.add(day)
             wm = offsets[(topic, part)][1]
             offsets[(topic, part)] = (
                 offsets[(topic, part)][0],
-                tweet.created_at if wm is None else max(wm, tweet.created_at),
+                created if wm is None else max(wm, created),
             )
             self.tweets += 1  # messages: a tweet with k keywords arrives k times
-        statements = self._engagement_statements(engagement)
-        for (table, *_), rows in partitions.items():
-            statements.extend(batches(self.stmt[table], rows))
-        statements.extend((self.stmt["day"], (d, now)) for d in days)
-        return statements, offsets, dead
+        poisoned: dict[int, str] = {}
+        writes = self._bind(partitions, engagement, sizes, poisoned)
+        if poisoned:
+            writes = self._without(partitions, engagement, sizes, poisoned)
+            for index, why in poisoned.items():
+                dead.append(self._dead_letter(messages[index], why))
+            self.tweets -= len(poisoned)
+        day_stmt = self.stmt["day"]
+        writes.extend(
+            Write(day_stmt.bind((d, now)), day_stmt, [(d, now)], [NO_OWNER]) for d in days
+        )
+        return Plan(messages, writes, offsets, dead)
 
-    def _engagement_statements(self, rows: list[tuple]) -> list:
+    def _without(self, partitions, engagement, sizes, poisoned: dict[int, str]) -> list[Write]:
+        """The writes again without the rows of poisoned messages (until none fails to bind)."""
+        while True:
+            for key, (rows, owners) in list(partitions.items()):
+                keep = [i for i, owner in enumerate(owners) if owner not in poisoned]
+                partitions[key] = ([rows[i] for i in keep], [owners[i] for i in keep])
+            for row, owner in list(engagement.items()):
+                owned = owner if type(owner) is tuple else (owner,)
+                alive = tuple(o for o in owned if o not in poisoned)
+                if not alive:
+                    del engagement[row]
+                else:
+                    engagement[row] = alive if len(alive) > 1 else alive[0]
+            known = len(poisoned)
+            writes = self._bind(partitions, engagement, sizes, poisoned)
+            if len(poisoned) == known:
+                return writes
+
+    def _bind(self, partitions, engagement, sizes, poisoned: dict[int, str]) -> list[Write]:
+        """Bound writes for every row; the messages of rows that fail to bind land in `poisoned`
+        (and those rows are left out)."""
+        writes: list[Write] = []
+        for (table, *_), (rows, owners) in partitions.items():
+            if rows:
+                row_sizes = [sizes[o] for o in owners]
+                writes.extend(self._chunks(self.stmt[table], rows, owners, row_sizes, poisoned))
+        if engagement:
+            writes.extend(self._engagement_writes(engagement, poisoned))
+        return writes
+
+    def _chunks(self, stmt, rows, owners, row_sizes, poisoned) -> list[Write]:
+        out: list[Write] = []
+        for start, end in chunk_bounds(row_sizes):
+            chunk, chunk_owners = rows[start:end], owners[start:end]
+            try:  # one guard per batch: the rows are bound in bulk, and nearly always bind
+                if end - start == 1:
+                    statement = stmt.bind(chunk[0])
+                else:
+                    statement = BatchStatement(batch_type=BatchType.UNLOGGED)
+                    for row in chunk:
+                        statement.add(stmt, row)
+                out.append(Write(statement, stmt, chunk, chunk_owners))
+            except Exception:
+                out.extend(self._isolate(stmt, chunk, chunk_owners, poisoned))
+        return out
+
+    def _isolate(self, stmt, rows, owners, poisoned: dict[int, str]) -> list[Write]:
+        """A batch failed to bind: bind its rows one at a time; a failing row poisons its
+        message(s)."""
+        out: list[Write] = []
+        for row, owner in zip(rows, owners, strict=True):
+            try:
+                out.append(Write(stmt.bind(row), stmt, [row], [owner]))
+            except Exception as exc:
+                why = f"row cannot be bound ({type(exc).__name__}: {exc})"[:500]
+                for index in owner if type(owner) is tuple else (owner,):
+                    poisoned.setdefault(index, why)
+        return out
+
+    def _engagement_writes(self, engagement: dict, poisoned: dict[int, str]) -> list[Write]:
         """tweet_engagement has one partition per tweet, so its rows are batched by replica
         (all together on a single node) instead of costing one request each."""
-        rows = list(dict.fromkeys(rows))  # a tweet matching k keywords arrives in k messages
         stmt = self.stmt["eng"]
+        rows, owners = list(engagement), list(engagement.values())
         metadata = self.cluster.metadata
         if len(metadata.all_hosts()) <= 1:
-            return batches(stmt, rows)
-        by_replica: dict = defaultdict(list)
-        for row in rows:
-            replicas = metadata.get_replicas(self.settings.keyspace, stmt.bind(row).routing_key)
-            by_replica[replicas[0] if replicas else None].append(row)
-        return [s for group in by_replica.values() for s in batches(stmt, group)]
+            return self._chunks(stmt, rows, owners, [64] * len(rows), poisoned)
+        by_replica: dict = {}
+        for row, owner in zip(rows, owners, strict=True):
+            try:
+                key = stmt.bind(row).routing_key
+                replicas = metadata.get_replicas(self.settings.keyspace, key)
+            except Exception:
+                replicas = None  # bound again in its chunk, which then isolates it
+            group = by_replica.setdefault(replicas[0] if replicas else None, ([], []))
+            group[0].append(row)
+            group[1].append(owner)
+        out: list[Write] = []
+        for group_rows, group_owners in by_replica.values():
+            out.extend(
+                self._chunks(stmt, group_rows, group_owners, [64] * len(group_rows), poisoned)
+            )
+        return out
 
-    def _execute(self, statements: list) -> list[tuple]:
-        """Run statements with up to `concurrency` in flight; returns (statement, error) pairs.
+    def _dead_letter(self, msg, why: str) -> tuple:
+        headers = dead_letter_headers(why, "worker", msg.topic(), msg.partition(), msg.offset())
+        return msg.value(), headers
+
+    # -- one batch: write ------------------------------------------------------------------------
+    def _execute(self, writes: list[Write]) -> list[tuple[Write, Exception]]:
+        """Run writes with up to `concurrency` in flight; returns (write, error) pairs.
 
         Hand-rolled instead of cassandra.concurrent: with the node down, the driver's helper
         recurses through its error callbacks and fails with RecursionError.
@@ -182,57 +362,150 @@ class IngestWorker:
         window: deque = deque()
 
         def settle(item: tuple) -> None:
-            statement, future = item
+            write, future = item
             try:
                 future.result()
             except Exception as exc:
-                errors.append((statement, exc))
+                errors.append((write, exc))
 
-        for statement in statements:
+        execute = self.session.execute_async
+        for write in writes:
             if len(window) >= self.concurrency:
                 settle(window.popleft())
             try:
-                window.append((statement, self.session.execute_async(*statement)))
-            except Exception as exc:
-                errors.append((statement, exc))
+                window.append((write, execute(write.statement)))
+            except Exception as exc:  # e.g. a routing key too long to serialise
+                errors.append((write, exc))
         while window:
             settle(window.popleft())
         return errors
 
-    def _write(self, statements: list) -> bool:
-        """Write until Cassandra acknowledges every statement; False if asked to stop first."""
+    def _write(self, writes: list[Write]) -> dict[int, str] | None:
+        """Write until Cassandra acknowledged or refused for good every row. Returns the messages
+        whose rows were refused, with the reason; None if asked to stop first."""
+        refused: dict[int, str] = {}
         delay = 0.5
-        while True:
-            errors = self._execute(statements)
-            if not errors:
-                return True
+        while writes:
+            retry: list[Write] = []
+            split: list[Write] = []
+            first: Exception | None = None
+            for write, exc in self._execute(writes):
+                if not is_permanent(exc):
+                    retry.append(write)
+                    first = first or exc
+                elif len(write.rows) > 1:
+                    split.extend(write.split())  # which of its rows is the poison?
+                else:
+                    self._refuse(write, exc, refused)
+            writes = split + retry
+            if not retry:
+                continue  # split rows are tried at once: a refusal is not an outage
             if self.stop_event.is_set():
-                return False
-            statements = [s for s, _ in errors]
-            first = errors[0][1]
+                return None
             log.warning(
                 "%s: Cassandra write failed (%s: %s); %d statements retried in %.1fs",
                 self.name,
                 type(first).__name__,
                 str(first)[:200],
-                len(statements),
+                len(retry),
+                delay,
+            )
+            self.stop_event.wait(delay)
+            delay = min(delay * 2, 15.0)
+        return refused
+
+    def _refuse(self, write: Write, exc: Exception, refused: dict[int, str]) -> None:
+        owners = write.messages()
+        why = reason(exc)
+        if not owners:
+            log.error("%s: dropped a bookkeeping row Cassandra refused: %s", self.name, why)
+        for index in owners:
+            refused.setdefault(index, why)
+
+    def _write_batch(self, plan: Plan) -> bool:
+        """Rows to Cassandra, bad messages to the DLQ; False if the batch must not be committed."""
+        refused = self._write(plan.writes)
+        if refused is None:
+            return False
+        letters = list(plan.dead)
+        for index, why in refused.items():
+            msg = plan.messages[index]
+            log.warning(
+                "%s: %s[%d]@%d dead-lettered: %s",
+                self.name,
+                msg.topic(),
+                msg.partition(),
+                msg.offset(),
+                why,
+            )
+            letters.append(self._dead_letter(msg, why))
+        if not letters:
+            return True
+        self.dead += len(letters)
+        return self._deliver(letters)
+
+    def _deliver(self, letters: list[tuple]) -> bool:
+        """Dead letters to the DLQ, each confirmed by its delivery report, retried with back-off;
+        False only when asked to stop first (the batch is then consumed again)."""
+        pending = [fit_dead_letter(value, headers) for value, headers in letters]
+        delay = 0.5
+        while True:
+            pending, error = self._send(pending)
+            if not pending:
+                return True
+            if self.stop_event.is_set():
+                log.error("%s: %d dead letters undelivered at stop", self.name, len(pending))
+                return False
+            log.warning(
+                "%s: %d dead letters not delivered (%s); batch uncommitted, retry in %.1fs",
+                self.name,
+                len(pending),
+                error,
                 delay,
             )
             self.stop_event.wait(delay)
             delay = min(delay * 2, 15.0)
 
-    def _write_batch(self, statements: list, dead: list) -> bool:
-        """Rows to Cassandra, bad messages to the DLQ; False if the batch must not be committed."""
-        if not self._write(statements):
-            return False
-        for value, headers in dead:
-            self.dlq.produce(self.settings.dlq_topic, value=value, headers=headers)
-        if dead:
-            self.dead += len(dead)
-            if self.dlq.flush(60) > 0:
-                log.error("%s: dead letters not delivered; batch will be re-consumed", self.name)
-                return False
-        return True
+    def _send(self, letters: list[tuple]) -> tuple[list[tuple], object]:
+        """Produce and flush; returns the letters not confirmed and the last error."""
+        reports: list = [None] * len(letters)
+        last_error: object = None
+
+        def reporter(i: int):
+            def report(err, _msg) -> None:
+                reports[i] = err or True
+
+            return report
+
+        for i, (value, headers) in enumerate(letters):
+            while True:
+                try:
+                    self.dlq.produce(
+                        self.settings.dlq_topic,
+                        value=value,
+                        headers=headers,
+                        on_delivery=reporter(i),
+                    )
+                    break
+                except BufferError:
+                    self.dlq.poll(0.1)
+                except KafkaException as exc:
+                    reports[i] = exc.args[0]
+                    break
+        self.dlq.flush(60)
+        failed: list[tuple] = []
+        for report, (value, headers) in zip(reports, letters, strict=True):
+            if report is True:
+                continue
+            last_error = report or "no delivery report"
+            if isinstance(report, KafkaError):
+                if report.code() == KafkaError.MSG_SIZE_TOO_LARGE:
+                    # the topic's limit is below the default: keep only the head
+                    value, headers = fit_dead_letter(value, headers, limit=TRUNCATED_BYTES)
+                if report.fatal():
+                    self.dlq = Producer(dlq_config(self.settings))  # a fatal one is unusable
+            failed.append((value, headers))
+        return failed, last_error
 
     def _commit(self, offsets: dict) -> bool:
         commit = [TopicPartition(t, p, o + 1) for (t, p), (o, _) in offsets.items()]
@@ -242,10 +515,11 @@ class IngestWorker:
             log.warning("%s: commit failed (%s); the batch may be consumed again", self.name, exc)
             return True
         now = datetime.now(UTC)
-        progress = [
-            (self.stmt["progress"], (self.settings.consumer_group, t, p, o + 1, wm, now))
-            for (t, p), (o, wm) in offsets.items()
-        ]
+        stmt = self.stmt["progress"]
+        progress = []
+        for (t, p), (o, wm) in offsets.items():
+            values = (self.settings.consumer_group, t, p, o + 1, wm, now)
+            progress.append(Write(stmt.bind(values), stmt, [values], [NO_OWNER]))
         self._execute(progress)  # informational: a failure here loses nothing
         return True
 
@@ -275,8 +549,7 @@ class IngestWorker:
                 if not self._settle():
                     break
                 if batch is not None:
-                    statements, offsets, dead = batch
-                    self._in_flight = (writer.submit(self._write_batch, statements, dead), offsets)
+                    self._in_flight = (writer.submit(self._write_batch, batch), batch.offsets)
                 now = time.monotonic()
                 if now - last_report >= 5:
                     rate = (self.tweets - last_count) / (now - last_report)

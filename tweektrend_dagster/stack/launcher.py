@@ -160,7 +160,7 @@ class Stack:
             for target, source in app.files.items():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(source.read_text())
-            proc.start(app.argv, self.settings.home / "apps", env=app.env)
+            proc.start(app.argv, self.settings.home / "apps", env=self.app_env(app))
             if app.url:
                 self._wait(
                     app.title, proc, lambda url=app.url: _http_ok(url), app.url, app.start_timeout
@@ -176,12 +176,41 @@ class Stack:
                 where = "" if app.address == "-" else f"at {app.address}, "
                 self.echo(f"  {app.title}: running ({where}log {proc.logfile})")
 
+    def app_env(self, app: App) -> dict[str, str]:
+        """Every app gets the stack's data directory as an absolute path: apps run with cwd
+        `apps/`, where the relative default would make a second data directory."""
+        return {"TWEEKTREND_HOME": str(self.settings.home), **app.env}
+
+    def move_misplaced_data(self) -> None:
+        """Once: what apps wrote under `apps/.tweektrend/` (when they ran with a relative home)
+        moves to the data directory; an entry that exists in both places is left, and said."""
+        misplaced = self.settings.home / "apps" / ".tweektrend"
+        if not misplaced.is_dir():
+            return
+        running = [a.title for a in self.apps() if self._proc(a.name).running()]
+        if running:
+            self.echo(
+                f"  {misplaced} holds data of an older start; it is moved at the next "
+                f"`stack up` after `stack down` ({', '.join(running)} still running)"
+            )
+            return
+        for entry in sorted(misplaced.iterdir()):
+            target = self.settings.home / entry.name
+            if target.exists():
+                self.echo(f"  left {entry}: {target} already exists")
+                continue
+            entry.rename(target)
+            self.echo(f"  moved {entry} to {target}")
+        if not any(misplaced.iterdir()):
+            misplaced.rmdir()
+
     # -- the commands ----------------------------------------------------------------------------
     def up(self, servers_only: bool = False) -> None:
         self.echo(f"TweekTrend local stack — data and logs under {self.settings.home}")
         self.up_servers()
         if self.partial:
             return
+        self.move_misplaced_data()
         from tweektrend_dagster.ingest.bootstrap import bootstrap
 
         for line in bootstrap(self.settings):
@@ -220,8 +249,15 @@ class Stack:
                 if pid is None
                 else ("up" if not app.url or _http_ok(app.url) else "starting")
             )
-            rows.append(Status(app.name, app.title, state, pid, app.address))
+            detail = self._ingest_restarts() if app.name == "ingest" and pid else ""
+            rows.append(Status(app.name, app.title, state, pid, app.address, detail))
         return rows
+
+    def _ingest_restarts(self) -> str:
+        from tweektrend_dagster.ingest.pool import read_restarts
+
+        restarts = read_restarts(self.settings)
+        return restarts.summary() if restarts else ""
 
     def logs_dir(self) -> Path:
         return self.settings.logs
