@@ -98,7 +98,7 @@ def run(path: Path, timeout: float) -> None:
     registry = KeywordRegistry(db)
     for kw in KEYWORDS:
         registry.add("bench-archive", kw)
-    time.sleep(2)  # let the keyword sensor's first tick know them: no backfill of an empty past
+    time.sleep(40)  # the keyword sensor (every 15 s) learns them before the archive arrives
     expected = expected_mentions(path, [k.lower() for k in KEYWORDS])
     started = time.time()
     producer = TweetProducer(settings, KeywordWatch(registry))
