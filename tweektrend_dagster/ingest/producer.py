@@ -47,20 +47,26 @@ class TweetProducer:
     ):
         self.settings = settings
         self.keywords = keywords
-        self.producer = producer or Producer(producer_config(settings))
+        # not `producer or …`: a client with an empty queue has len() 0
+        self.producer = producer if producer is not None else Producer(producer_config(settings))
         self.sent = 0  # tweets accepted
         self.messages = 0  # Kafka messages (a tweet matching k keywords is k messages)
         self.dead = 0
         self.failed_deliveries = 0
         # messages the broker refused as too large (its limit below ours): dead-lettered next
         self._refused: list[tuple[bytes, int]] = []
+        self._refused_letters: list[tuple[list, int]] = []
 
     def _delivered(self, err, msg) -> None:
         if err is None:
             return
-        if err.code() == KafkaError.MSG_SIZE_TOO_LARGE and msg.topic() != self.settings.dlq_topic:
-            self._refused.append((msg.value(), len(msg.value() or b"")))
-            return
+        if err.code() == KafkaError.MSG_SIZE_TOO_LARGE:
+            if msg.topic() != self.settings.dlq_topic:
+                self._refused.append((msg.value(), len(msg.value() or b"")))
+                return
+            if msg.value():  # a dead letter over the broker's limit: its headers alone
+                self._refused_letters.append((msg.headers() or [], len(msg.value())))
+                return
         self.failed_deliveries += 1
         log.error("delivery to %s failed: %s", msg.topic(), err)
 
@@ -121,6 +127,11 @@ class TweetProducer:
         while self._refused:
             value, size = self._refused.pop()
             self._dead_letter(value, f"{_too_large(size)}; refused by the broker")
+        while self._refused_letters:
+            headers, size = self._refused_letters.pop()
+            headers = [h for h in headers if h[0] not in ("truncated", "original_size")]
+            size_headers = [("original_size", str(size).encode()), ("truncated", b"0")]
+            self._produce(self.settings.dlq_topic, b"", headers=headers + size_headers)
 
     def run(
         self, payloads: Iterable[bytes], limit: int | None = None, report_every: float = 5.0
@@ -159,7 +170,9 @@ class TweetProducer:
     def flush(self, timeout: float = 120.0) -> None:
         """Wait for every queued message's delivery report; raises if some are still pending."""
         remaining = self.producer.flush(timeout)
-        if self._refused:
+        for _ in range(2):  # refused as too large → a dead letter → maybe its headers alone
+            if not (self._refused or self._refused_letters):
+                break
             self._dead_letter_refused()
             remaining = self.producer.flush(timeout)
         if remaining:
