@@ -179,6 +179,11 @@ def produce(
             producer.flush(60)
         except KafkaException as exc:
             _fail(f"tweektrend produce: {exc.args[0]}")
+        typer.echo(
+            f"stopped: {producer.sent} tweets as {producer.messages} messages, "
+            f"{producer.dead} dead letters",
+            err=True,
+        )
     except KafkaException as exc:
         _fail(f"tweektrend produce: {exc.args[0]}")
     finally:

@@ -108,20 +108,16 @@ class TweetProducer:
             self._dead_letter(payload, _too_large(len(value)))
             return 0
         topic = self.settings.topic
-        if tweet.keywords:
-            for keyword in tweet.keywords:
-                if not self._produce(topic, value, key=keyword.encode()):
-                    self._dead_letter(payload, _too_large(len(value)))
-                    return 0
-        elif not self._produce(topic, value):  # unmatched: archived only, spread over partitions
-            self._dead_letter(payload, _too_large(len(value)))
-            return 0
+        # unmatched: archived only, one message without a key, spread over partitions
+        for key in [k.encode() for k in tweet.keywords] or [None]:
+            if not self._produce(topic, value, key=key):
+                self._dead_letter(payload, _too_large(len(value)))
+                return 0
+            self.messages += 1  # counted as queued, so an interrupt never miscounts
         self.producer.poll(0)
         self._dead_letter_refused()
         self.sent += 1
-        n = max(1, len(tweet.keywords))
-        self.messages += n
-        return n
+        return max(1, len(tweet.keywords))
 
     def _dead_letter_refused(self) -> None:
         while self._refused:
