@@ -29,6 +29,12 @@ def archive_stack(keyspace_settings, tmp_path):
     yield settings, db, registry, tmp_path
     db.client.drop_database(settings.mongo_db)
     db.client.close()
+    # the connector caches the keyspaces it saw: later modules need a session of their own
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.getActiveSession()
+    if spark is not None:
+        spark.stop()
 
 
 def _defs(settings, analytics: str) -> dg.Definitions:
@@ -43,7 +49,10 @@ def _defs(settings, analytics: str) -> dg.Definitions:
             "spark": SparkResource(
                 master="local[2]", analytics_path=analytics, shuffle_partitions=4,
                 driver_memory="2g", cassandra_hosts=settings.host,
-                cassandra_port=settings.cassandra_port, keyspace=settings.keyspace),
+                cassandra_port=settings.cassandra_port, keyspace=settings.keyspace,
+                # the connector caches its session (and the keyspaces it saw) JVM-wide per
+                # config: a short keep-alive keeps this one from serving later modules
+                extra_config={"spark.cassandra.connection.keepAliveMS": "50"}),
             "cassandra": CassandraResource(
                 hosts=settings.host, port=settings.cassandra_port, keyspace=settings.keyspace),
             "mongo": MongoResource(uri=settings.mongo_uri, database=settings.mongo_db),
