@@ -153,7 +153,8 @@ def test_a_day_that_lost_its_tweets_loses_its_aggregates(spark, tmp_path):
 
 
 def one_period_documents(store: AggregateStore, period: Period) -> list[dict]:
-    """What a period published before ranged runs (`compute_period` + `build_documents`)."""
+    """A period computed on its own (`compute_period` + `build_documents`): what a ranged run
+    must give each of its periods, unaffected by the others."""
     return build_documents(compute_period(store, period, exclude=own_tokens), now=LATER)
 
 

@@ -1,8 +1,8 @@
 """Many periods of one kind (160 days, 23 weeks, …) from the daily aggregates in two Spark jobs.
 
-The same statistics as `rollup.compute_period`, for every period at once: each daily row is
-tagged with the start of its period (`period_start`: the day, its Monday, the 1st of its month
-or of its quarter) and grouped by (period, keyword, …) instead of (keyword, …). A period's
+The statistics of every period at once (`rollup.compute_period` is this with one period): each
+daily row is tagged with the start of its period (`period_start`: the day, its Monday, the 1st of
+its month or of its quarter) and grouped by (period, keyword, …). A period's
 previous period is a period of the same kind, so the previous figures are the figures of the
 previous period (exact distinct authors over its days). Job 1 collects the small daily volumes
 (the hourly rows for day periods, daily sums otherwise) and N; job 2 is one union collect of
