@@ -66,13 +66,17 @@ def parse_v2(envelope: dict[str, Any]) -> Tweet:
         data = data[0]
     if not isinstance(data, dict):
         raise InvalidTweet("v2 data is not an object")
-    includes = envelope.get("includes")
+    users, places, tweets = _includes(envelope)
+    return v2_tweet(data, users, places, tweets, "v2", nested=False)
+
+
+def _includes(obj: dict[str, Any]) -> tuple[dict[str, dict], dict[str, dict], dict[str, dict]]:
+    """(users, places, tweets) of an envelope's or page's `includes`, each by id."""
+    includes = obj.get("includes")
     if not isinstance(includes, dict):
         includes = {}
-    users = _by_id(includes.get("users"))
-    places = _by_id(includes.get("places"))
-    tweets = _by_id(includes.get("tweets"))
-    return v2_tweet(data, users, places, tweets, "v2", nested=False)
+    return (_by_id(includes.get("users")), _by_id(includes.get("places")),
+            _by_id(includes.get("tweets")))
 
 
 def is_page(obj: Any) -> bool:
@@ -99,12 +103,7 @@ def split_page(page: dict[str, Any]) -> list[dict[str, Any]]:
     if not isinstance(page, dict) or isinstance(page.get("data"), dict):
         return [page]
     data = page.get("data")
-    includes = page.get("includes")
-    if not isinstance(includes, dict):
-        includes = {}
-    users = _by_id(includes.get("users"))
-    places = _by_id(includes.get("places"))
-    tweets = _by_id(includes.get("tweets"))
+    users, places, tweets = _includes(page)
     rules = page.get("matching_rules")
     out: list[dict[str, Any]] = []
     for tweet in data if isinstance(data, list) else ():
