@@ -74,11 +74,12 @@ def expected_mentions(path: Path, keywords: list[str]) -> dict[str, int]:
     return dict(out)
 
 
-def dagster_runs(url: str, since: float) -> list[dict]:
-    query = """{ runsOrError(filter: {tags: [{key: "tweektrend/lane", value: "import"}]},
-                 limit: 50) { ... on Runs { results { runId jobName status startTime endTime
-                 tags { key value } } } } }"""
-    req = urllib.request.Request(f"{url}/graphql", data=json.dumps({"query": query}).encode(),
+def dagster_runs(url: str, since: float, lane: str = "import") -> list[dict]:
+    query = """query($lane: String!) { runsOrError(filter: {tags: [
+                 {key: "tweektrend/lane", value: $lane}]}, limit: 100) { ... on Runs { results {
+                 runId jobName status startTime endTime tags { key value } } } } }"""
+    body = {"query": query, "variables": {"lane": lane}}
+    req = urllib.request.Request(f"{url}/graphql", data=json.dumps(body).encode(),
                                  headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=30) as resp:
         runs = json.load(resp)["data"]["runsOrError"]["results"]
@@ -125,6 +126,11 @@ def run(path: Path, timeout: float) -> None:
         print(f"  {r['jobName']:24} {tags.get('dagster/asset_partition_range_start', '')}.."
               f"{tags.get('dagster/asset_partition_range_end', '')} {r['status']:8} "
               f"wall {wall:.0f} s" if wall is not None else f"  {r['jobName']} {r['status']}")
+    live = [r for r in dagster_runs(url, started, "live") if r["startTime"] and r["endTime"]]
+    walls = sorted(r["endTime"] - r["startTime"] for r in live)
+    if walls:
+        print(f"  live lane meanwhile: {len(walls)} runs, wall median "
+              f"{walls[len(walls) // 2]:.0f} s, max {walls[-1]:.0f} s")
     if published_at is None:
         print(f"NOT fully published within {timeout:.0f} s of the replay's end")
         sys.exit(1)

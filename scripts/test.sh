@@ -9,7 +9,7 @@ stop_test_stack() {
   TWEEKTREND_HOME="$PWD/.tweektrend-test" .venv/bin/python -c '
 import tests.conftest  # test ports
 from tweektrend_dagster.stack.launcher import Stack
-Stack(echo=lambda line: None, only=["kafka", "cassandra", "ferretdb"]).down()'
+Stack(echo=lambda line: None, only=["kafka", "cassandra", "ferretdb", "spark"]).down()'
 }
 [ "${TWEEKTREND_TEST_KEEP_STACK:-0}" = 1 ] || trap stop_test_stack EXIT
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -25,6 +25,7 @@ TEST_ENV = {
     "TWEEKTREND_CASSANDRA_STORAGE_PORT": "17000",
     "TWEEKTREND_MONGO_PORT": "37017",
     "TWEEKTREND_SMTP_PORT": "18025",
+    "TWEEKTREND_SPARK_CONNECT_PORT": "15102",
     "TWEEKTREND_DAGSTER_PORT": "13000",
     "TWEEKTREND_STREAMLIT_PORT": "18501",
     "TWEEKTREND_TOPIC_PARTITIONS": "6",
@@ -103,3 +104,21 @@ def cassandra(keyspace_settings):
     session, cluster = cassandra_session(keyspace_settings)
     yield session
     cluster.shutdown()
+
+
+def wait_until_spark_sees(spark, keyspace: str, table: str, timeout: float = 20.0) -> None:
+    """The Spark server's Cassandra connector learns of a new keyspace from a schema event about
+    a second after it is created; a test that creates one and reads it at once waits for that."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            # resolving the schema asks the connector for the table's metadata
+            if spark.read.format("org.apache.spark.sql.cassandra").options(
+                    keyspace=keyspace, table=table).load().schema:
+                return
+        except Exception as exc:
+            if "Couldn't find" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)

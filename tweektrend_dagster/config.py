@@ -33,6 +33,7 @@ class Settings:
     dagster_port: int
     streamlit_port: int
     smtp_port: int
+    spark_connect_port: int = 15002
     host: str = "127.0.0.1"
     topic: str = "tweets"
     dlq_topic: str = "tweets.dlq"
@@ -44,6 +45,7 @@ class Settings:
     consumer_group: str = "tweektrend-ingest"
     kafka_heap: str = "512m"
     cassandra_heap: str = "1G"
+    spark_memory: str = "4g"  # the Spark Connect server's driver (local mode: all of Spark)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -60,6 +62,7 @@ class Settings:
             dagster_port=_env_int("DAGSTER_PORT", 3000),
             streamlit_port=_env_int("STREAMLIT_PORT", 8501),
             smtp_port=_env_int("SMTP_PORT", 8025),
+            spark_connect_port=_env_int("SPARK_CONNECT_PORT", 15002),
             host=_env("HOST", "127.0.0.1"),
             topic=_env("TOPIC", "tweets"),
             dlq_topic=_env("DLQ_TOPIC", "tweets.dlq"),
@@ -71,6 +74,7 @@ class Settings:
             consumer_group=_env("CONSUMER_GROUP", "tweektrend-ingest"),
             kafka_heap=_env("KAFKA_HEAP", "512m"),
             cassandra_heap=_env("CASSANDRA_HEAP", "1G"),
+            spark_memory=_env("SPARK_MEMORY", "4g"),
         )
 
     # Addresses as clients want them; explicit variables win (production points them elsewhere).
@@ -94,7 +98,15 @@ class Settings:
 
     @property
     def spark_master(self) -> str:
+        """Where the Spark Connect server (or a local session) runs its executors: local[*], or
+        a cluster's spark:// master."""
         return _env("SPARK_MASTER", "local[*]")
+
+    @property
+    def spark_remote(self) -> str:
+        """The Spark Connect server Dagster runs attach to (sc://host:port), so no run pays a
+        Spark start; `local` runs a Spark inside each run's process instead."""
+        return _env("SPARK_REMOTE", f"sc://{self.host}:{self.spark_connect_port}")
 
     @property
     def logs(self) -> Path:

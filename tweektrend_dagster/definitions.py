@@ -40,6 +40,9 @@ defs = dg.Definitions(
         ),
         build_spike_alert_sensor(spike_alert_job),
     ],
+    # Steps run inside their run's process: a run attaches to Spark once and pays one Python
+    # start, not one per step (the jobs' steps run one after another anyway).
+    executor=dg.in_process_executor,
     resources={
         "kafka": KafkaResource(),
         "cassandra": CassandraResource(),

@@ -29,12 +29,6 @@ def archive_stack(keyspace_settings, tmp_path):
     yield settings, db, registry, tmp_path
     db.client.drop_database(settings.mongo_db)
     db.client.close()
-    # the connector caches the keyspaces it saw: later modules need a session of their own
-    from pyspark.sql import SparkSession
-
-    spark = SparkSession.getActiveSession()
-    if spark is not None:
-        spark.stop()
 
 
 def _defs(settings, analytics: str) -> dg.Definitions:
@@ -47,10 +41,9 @@ def _defs(settings, analytics: str) -> dg.Definitions:
         jobs=TREND_JOBS,
         resources={
             "spark": SparkResource(
-                master="local[2]", analytics_path=analytics, shuffle_partitions=4,
-                driver_memory="2g", cassandra_hosts=settings.host,
+                analytics_path=analytics, shuffle_partitions=4, cassandra_hosts=settings.host,
                 cassandra_port=settings.cassandra_port, keyspace=settings.keyspace,
-                # the connector caches its session (and the keyspaces it saw) JVM-wide per
+                # the connector caches its session (and the keyspaces it saw) server-wide per
                 # config: a short keep-alive keeps this one from serving later modules
                 extra_config={"spark.cassandra.connection.keepAliveMS": "50"}),
             "cassandra": CassandraResource(
@@ -87,8 +80,8 @@ def test_replayed_archive_publishes_exact_numbers(archive_stack):
     instance = dg.DagsterInstance.ephemeral()
     sensor = build_ingestion_sensor(TREND_JOBS, refresh=timedelta(minutes=5),
                                     settle=timedelta(0))
-    tick = sensor(dg.build_sensor_context(instance=instance, resources=defs.resources))
-    runs = tick.run_requests
+    with dg.build_sensor_context(instance=instance, resources=defs.resources) as context:
+        runs = sensor(context).run_requests
     # four months of days: one ranged run and its three roll-ups, all in the import lane
     assert [r.job_name for r in runs] == [
         "daily_trends_job", "weekly_trends_job", "monthly_trends_job", "quarterly_trends_job"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
+import pytest
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
@@ -87,7 +88,8 @@ def test_mongo_insert_and_find(mongo_db):
 
 
 def test_spark_round_trip_through_the_cassandra_connector(keyspace_settings, cassandra):
-    from tweektrend_dagster.resources.spark import create_session, spark_config
+    """Through the stack's Spark Connect server, as every Dagster run goes."""
+    from tweektrend_dagster.resources.spark import SparkResource
 
     ks = keyspace_settings.keyspace
     insert = cassandra.prepare(
@@ -99,7 +101,7 @@ def test_spark_round_trip_through_the_cassandra_connector(keyspace_settings, cas
         created = datetime(2026, 11, 24, i % 3, i, tzinfo=UTC)
         cassandra.execute(insert, ("넷플릭스", day, i % 3, created, 1000 + i, f"u{i % 7}"))
 
-    # created before Spark starts: the connector caches the schema it first sees
+    # created before Spark reads: the connector caches the schema it first sees
     cassandra.execute(
         f"CREATE TABLE IF NOT EXISTS {ks}.hourly_counts "
         "(day date, hour tinyint, n bigint, PRIMARY KEY (day, hour))"
@@ -107,8 +109,11 @@ def test_spark_round_trip_through_the_cassandra_connector(keyspace_settings, cas
     # The connector caches its Cassandra session (and the schema it saw) JVM-wide per
     # connection config; a short keep-alive makes this test's one distinct and short-lived, so
     # later tests that create keyspaces do not reuse a session that has never heard of them.
-    conf = spark_config(keyspace_settings, extra={"spark.cassandra.connection.keepAliveMS": "50"})
-    spark = create_session(conf)
+    resource = SparkResource(
+        cassandra_port=keyspace_settings.cassandra_port, keyspace=ks,
+        extra_config={"spark.cassandra.connection.keepAliveMS": "50"})
+    assert resource.is_remote
+    spark = resource.spark_session
     try:
         per_hour, written = _round_trip(spark, ks, cassandra, day)
     finally:
@@ -143,3 +148,40 @@ def _round_trip(spark, ks, cassandra, day) -> tuple[list, list]:
     )
     rows = cassandra.execute(f"SELECT hour, n FROM {ks}.hourly_counts WHERE day=%s", (day,))
     return counted, sorted((r.hour, r.n) for r in rows)
+
+
+def _non_loopback_address() -> str | None:
+    """An IPv4 address of this machine that is not loopback (None when it has none)."""
+    import subprocess
+
+    out = subprocess.run(["ip", "-o", "-4", "addr", "show", "scope", "global"],
+                         capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        parts = line.split()
+        if "inet" in parts:
+            return parts[parts.index("inet") + 1].split("/")[0]
+    return None
+
+
+def test_spark_connect_serves_only_this_machine(stack_settings):
+    """Spark 3.5's Connect server listens on every interface and runs any client's code; the
+    stack's interceptor refuses every call that does not come from loopback."""
+    from pyspark.errors.exceptions.connect import SparkConnectGrpcException
+    from pyspark.sql import SparkSession
+
+    address = _non_loopback_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback IPv4 address to call from")
+    port = stack_settings.spark_connect_port
+    outsider = SparkSession.builder.remote(f"sc://{address}:{port}").create()
+    outsider.client._retry_policy.update(max_retries=0)
+    try:
+        with pytest.raises(SparkConnectGrpcException, match="accepts local clients only"):
+            outsider.range(3).count()
+    finally:
+        outsider.stop()
+    local = SparkSession.builder.remote(f"sc://127.0.0.1:{port}").create()
+    try:
+        assert local.range(3).count() == 3
+    finally:
+        local.stop()

@@ -58,6 +58,7 @@ def tweets():
 
 
 def load(spark, keyspace: str, items) -> None:
+    from tests.conftest import wait_until_spark_sees
     from tweektrend_dagster.analytics.source import (
         KEYWORD_TABLE,
         RAW_SCHEMA,
@@ -67,6 +68,7 @@ def load(spark, keyspace: str, items) -> None:
         write_cassandra,
     )
 
+    wait_until_spark_sees(spark, keyspace, "ingested_days")
     rows = [(x.created_at.date(), x.created_at.hour, x.id, x.created_at, x.to_json().decode(),
              x.keywords) for x in items]
     raw = spark.createDataFrame(rows, RAW_SCHEMA)
@@ -92,7 +94,7 @@ def defs(stack):
         jobs=TREND_JOBS, schedules=TREND_SCHEDULES,
         resources={
             "spark": SparkResource(
-                master="local[2]", analytics_path=path, shuffle_partitions=4, driver_memory="2g",
+                analytics_path=path, shuffle_partitions=4,
                 cassandra_hosts=settings.host, cassandra_port=settings.cassandra_port),
             "cassandra": CassandraResource(
                 hosts=settings.host, port=settings.cassandra_port, keyspace=settings.keyspace),

@@ -9,7 +9,7 @@ row's `keywords` set (so the daily aggregates, which read the archive, see the k
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -23,6 +23,9 @@ from tweektrend_dagster.analytics.source import (
     write_cassandra,
 )
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 _NEW = T.StructType(
     [
         T.StructField("day", T.DateType()),
@@ -33,29 +36,41 @@ _NEW = T.StructType(
 )
 
 
-def _matcher_partition(keywords: list[str]):  # noqa: ANN202 - a mapPartitions function
-    def run(rows: Iterator[Any]) -> Iterator[tuple[Any, int, int, list[str]]]:
+def _matcher_batches(keywords: list[str]):  # noqa: ANN202 - a mapInArrow function
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow as pa
+
         from tweektrend_dagster.keywords import KeywordMatcher
         from tweektrend_dagster.tweets.model import InvalidTweet, Tweet
 
         matcher = KeywordMatcher(keywords)
-        for day, hour, tweet_id, raw, existing in rows:
-            try:
-                tweet = Tweet.from_json(raw)
-            except InvalidTweet:
-                continue  # never written by the workers; nothing to match
-            new = sorted(set(matcher.match(tweet)) - set(existing or ()))
-            if new:
-                yield day, hour, tweet_id, new
+        for batch in batches:
+            hits, found = [], []
+            raws = batch.column("tweet").to_pylist()
+            existing = batch.column("keywords").to_pylist()
+            for i, (raw, had) in enumerate(zip(raws, existing, strict=True)):
+                try:
+                    tweet = Tweet.from_json(raw)
+                except InvalidTweet:
+                    continue  # never written by the workers; nothing to match
+                new = sorted(set(matcher.match(tweet)) - set(had or ()))
+                if new:
+                    hits.append(i)
+                    found.append(new)
+            rows = batch.select(["day", "hour", "id"]).take(pa.array(hits, pa.int32()))
+            yield pa.RecordBatch.from_arrays(
+                [*rows.columns, pa.array(found, pa.list_(pa.string()))],
+                names=["day", "hour", "id", "new_keywords"],
+            )
 
     return run
 
 
 def match_new_keywords(raw: DataFrame, keywords: list[str]) -> DataFrame:
-    """(day, hour, id, new_keywords) for archived tweets that match keywords they lack."""
-    rdd = raw.select("day", "hour", "id", "tweet", "keywords").rdd.map(tuple).mapPartitions(
-        _matcher_partition(sorted(set(keywords))))
-    return raw.sparkSession.createDataFrame(rdd, _NEW)
+    """(day, hour, id, new_keywords) for archived tweets that match keywords they lack.
+    Arrow batches in and out: a Connect session has no RDDs, and no per-row pickling."""
+    return raw.select("day", "hour", "id", "tweet", "keywords").mapInArrow(
+        _matcher_batches(sorted(set(keywords))), _NEW)
 
 
 def backfill_keywords(raw: DataFrame, keywords: list[str], keyspace: str) -> dict[str, int]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import reduce
 from typing import Any
 
 from pyspark import StorageLevel
@@ -14,6 +13,7 @@ from pyspark.sql import functions as F
 
 from tweektrend_dagster.analytics.daily import DAY_COLUMNS, TABLES, daily_tables, tokenised
 from tweektrend_dagster.analytics.documents import DEFAULT_REFERENCE, GRACE, build_documents
+from tweektrend_dagster.analytics.frames import parallelism, union_all
 from tweektrend_dagster.analytics.periods import Period
 from tweektrend_dagster.analytics.rollup import MIN_WORD_COUNT
 from tweektrend_dagster.analytics.rollup_many import compute_periods
@@ -78,7 +78,7 @@ def aggregate_days(store: AggregateStore, raw: DataFrame, days: list[date]) -> l
     texts = texts.persist(StorageLevel.MEMORY_AND_DISK)
 
     # ---- job 1: tweets and token rows missing per day, texts to tokenise, as one union
-    counts = reduce(DataFrame.unionByName, [
+    counts = union_all([
         tweets.groupBy("day").count().select(F.lit("tweets").alias("what"), "day", "count"),
         missing.groupBy("day").count().select(F.lit("new").alias("what"), "day", "count"),
         texts.groupBy().count().select(F.lit("texts").alias("what"),
@@ -108,7 +108,7 @@ def aggregate_days(store: AggregateStore, raw: DataFrame, days: list[date]) -> l
             store.publish_days(staging, TOKENS, n_new, mode="append")
             for day in sorted(n_new):
                 if store.file_count(TOKENS, day) > MAX_TOKEN_FILES:
-                    store.compact(TOKENS, day, files=2 * spark.sparkContext.defaultParallelism)
+                    store.compact(TOKENS, day, files=2 * parallelism(spark))
         texts.unpersist()
         missing.unpersist()
         if not with_tweets:
@@ -157,7 +157,7 @@ def _staged_summary(store: AggregateStore, staging: str
                 F.lit("preview").alias("t"), "day", "keyword", "n"))
     rows: dict[tuple[str, date], int] = {}
     mentions: dict[date, list[tuple[str, int]]] = {}
-    for r in reduce(DataFrame.unionByName, parts).collect() if parts else []:
+    for r in union_all(parts).collect() if parts else []:
         if r.t == "preview":
             mentions.setdefault(r.day, []).append((r.keyword, int(r.n)))
         else:

@@ -14,11 +14,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
-from functools import reduce
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from tweektrend_dagster.analytics.frames import union_all
 from tweektrend_dagster.analytics.periods import Period, PeriodKind, trailing_days
 from tweektrend_dagster.analytics.rollup import (
     MIN_WORD_COUNT,
@@ -49,8 +49,11 @@ def period_start(kind: PeriodKind, day: Column | None = None) -> Column:
 def _payload(part: str, df: DataFrame, *cols: str | Column) -> DataFrame:
     """Rows of one statistic as (part, period start or null, keyword, JSON payload)."""
     start = F.col("pstart") if "pstart" in df.columns else F.lit(None).cast("date")
+    # a nested field keeps its own name ("u.username" → "username"): named explicitly, since
+    # Spark Connect would name the struct field after the whole path
+    named = [F.col(c).alias(c.rsplit(".", 1)[-1]) if isinstance(c, str) else c for c in cols]
     return df.select(F.lit(part).alias("part"), start.alias("pstart"), F.col("keyword"),
-                     F.to_json(F.struct(*cols)).alias("v"))
+                     F.to_json(F.struct(*named)).alias("v"))
 
 
 def _in(days: Iterable[date]) -> Column:
@@ -119,7 +122,7 @@ def compute_periods(
                                    F.lit(-1).alias("hour"),
                                    F.col("tweets").cast("long").alias("mentions"),
                                    F.lit(0).cast("long").alias("users")))
-    for r in reduce(DataFrame.unionByName, first).collect() if first else []:
+    for r in union_all(first).collect() if first else []:
         m = int(r.mentions or 0)
         if r.keyword is None:
             if r.day in cur_of:
@@ -212,7 +215,7 @@ def compute_periods(
                               "facet", "name", "count"))
 
     day_users: dict[tuple[str, date], int] = {}
-    for part, pstart, keyword, v in reduce(DataFrame.unionByName, parts).collect() if parts \
+    for part, pstart, keyword, v in union_all(parts).collect() if parts \
             else []:
         d = json.loads(v)
         if part == "users":

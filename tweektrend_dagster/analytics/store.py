@@ -6,48 +6,51 @@ table (`stage_days` + `publish_days`): partitioned by day into a folder of the r
 that overlap never share Spark's `_temporary`), then each day folder is moved into place.
 A day without a row in a table has no folder in it (reads as zero).
 The base is a local folder by default and any Hadoop URI (s3a://, hdfs://) on a cluster.
-Which days exist is one glob per table (`day=*/_SUCCESS`), not one filesystem call per day, and
-a period's days are read as one list of paths (listed on the driver: see `spark_config`).
+Which days exist is one listing per table, not one filesystem call per day, and a period's days
+are read as one list of paths (listed on the driver: see `spark_config`). Folders are listed,
+moved and deleted by the run itself (`files.TableFiles`), not through Spark's JVM.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import uuid
 from collections.abc import Iterable
 from datetime import date
-from functools import reduce
-from pathlib import Path
 from typing import Literal
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from tweektrend_dagster.analytics.files import TableFiles
+from tweektrend_dagster.analytics.frames import parallelism, union_all
+
 TOKENS = "tokens"
+
+
+def _days(names: Iterable[str]) -> set[date]:
+    """The dates of `day=YYYY-MM-DD` folder names (anything else is skipped)."""
+    days = set()
+    for name in names:
+        if name.startswith("day="):
+            try:
+                days.add(date.fromisoformat(name.removeprefix("day=")))
+            except ValueError:
+                continue
+    return days
 
 
 class AggregateStore:
     def __init__(self, spark: SparkSession, base: str) -> None:
         self.spark = spark
         self.base = base.rstrip("/")
+        self.files = TableFiles(self.base)
 
     def path(self, table: str, day: date) -> str:
         return f"{self.base}/{table}/day={day.isoformat()}"
 
-    def _fs(self, path: str):  # noqa: ANN202 - (Hadoop FileSystem, Path) through py4j
-        jvm = self.spark.sparkContext._jvm
-        conf = self.spark.sparkContext._jsc.hadoopConfiguration()
-        p = jvm.org.apache.hadoop.fs.Path(path)
-        return p.getFileSystem(conf), p
-
-    def _fs_exists(self, path: str) -> bool:
-        fs, p = self._fs(path)
-        return bool(fs.exists(p))
-
     def exists(self, table: str, day: date) -> bool:
-        return self._fs_exists(self.path(table, day) + "/_SUCCESS")
+        return self.files.exists(self.path(table, day) + "/_SUCCESS")
 
     def write(self, table: str, day: date, df: DataFrame, mode: str = "overwrite",
               files: int | None = 2) -> None:
@@ -59,10 +62,8 @@ class AggregateStore:
 
     def file_count(self, table: str, day: date) -> int:
         """Data files in a day folder (0 when it does not exist)."""
-        fs, p = self._fs(self.path(table, day))
-        if not fs.exists(p):
-            return 0
-        return sum(1 for st in fs.listStatus(p) if st.getPath().getName().endswith(".parquet"))
+        return sum(1 for name in self.files.files(self.path(table, day))
+                   if name.endswith(".parquet"))
 
     def compact(self, table: str, day: date, files: int) -> None:
         """Rewrite a day folder into `files` files: written beside it, then swapped in.
@@ -72,24 +73,12 @@ class AggregateStore:
         path = self.path(table, day)
         tmp = f"{path}.compacting"  # not `day=YYYY-MM-DD`: invisible to all_days()
         self.spark.read.parquet(path).coalesce(files).write.mode("overwrite").parquet(tmp)
-        fs, p = self._fs(path)
-        _, t = self._fs(tmp)
-        fs.delete(p, True)
-        if not fs.rename(t, p):
-            raise OSError(f"could not move {tmp} to {path}")
+        self.files.delete(path)
+        self.files.move(tmp, path)
 
     def all_days(self, table: str) -> set[date]:
-        """Every day of `table` with a complete write (one glob, whatever the number of days)."""
-        fs, pattern = self._fs(f"{self.base}/{table}/day=*/_SUCCESS")
-        found = fs.globStatus(pattern)
-        days: set[date] = set()
-        for status in found or []:
-            name = status.getPath().getParent().getName()
-            try:
-                days.add(date.fromisoformat(name.removeprefix("day=")))
-            except ValueError:
-                continue
-        return days
+        """Every day of `table` with a complete write (one listing, whatever the number of days)."""
+        return _days(self.files.folders_holding(f"{self.base}/{table}", "_SUCCESS"))
 
     def days_present(self, table: str, days: Iterable[date]) -> list[date]:
         wanted = set(days)
@@ -123,7 +112,7 @@ class AggregateStore:
         coalesced into k tasks (a single day: k files, no shuffle); files=0: written by the
         tasks that made them."""
         if files is None:  # an explicit count: AQE would coalesce small data into one writer
-            df = df.repartition(2 * self.spark.sparkContext.defaultParallelism, "day")
+            df = df.repartition(2 * parallelism(self.spark), "day")
         elif files:
             df = df.coalesce(files)
         df.write.partitionBy("day").parquet(f"{staging}/{table}")
@@ -132,86 +121,34 @@ class AggregateStore:
         return self._day_folders(f"{staging}/{table}")
 
     def _day_folders(self, folder: str) -> set[date]:
-        fs, p = self._fs(folder)
-        if not fs.exists(p):
-            return set()
-        days = set()
-        for status in fs.listStatus(p):
-            name = status.getPath().getName()
-            if status.isDirectory() and name.startswith("day="):
-                try:
-                    days.add(date.fromisoformat(name.removeprefix("day=")))
-                except ValueError:
-                    continue
-        return days
+        return _days(self.files.subfolders(folder))
 
     def publish_days(self, staging: str, table: str, days: Iterable[date],
                      mode: Literal["overwrite", "append"] = "overwrite") -> None:
         """Move the staged day folders of `table` into place, for each of `days`.
         overwrite: the day's folder is replaced (removed when nothing was staged for the day);
-        append: the staged files join the day's folder."""
-        if self._local(self.base) is not None:
-            self._publish_local(staging, table, days, mode)
-            return
-        jvm = self.spark.sparkContext._jvm
-        fs, root = self._fs(f"{self.base}/{table}")
-        fs.mkdirs(root)
+        append: the staged files join the day's folder. Spark's `.crc` side files move with
+        their folder/file."""
+        self.files.mkdirs(f"{self.base}/{table}")
         staged = self.staged_days(staging, table)
         for day in sorted(set(days)):
-            dst = jvm.org.apache.hadoop.fs.Path(self.path(table, day))
-            src = jvm.org.apache.hadoop.fs.Path(f"{staging}/{table}/day={day.isoformat()}")
+            name = f"day={day.isoformat()}"
+            src, dst = f"{staging}/{table}/{name}", f"{self.base}/{table}/{name}"
             if mode == "overwrite":
-                fs.delete(dst, True)
+                self.files.delete(dst)
                 if day in staged:
-                    fs.create(jvm.org.apache.hadoop.fs.Path(src, "_SUCCESS"), True).close()
-                    if not fs.rename(src, dst):
-                        raise OSError(f"could not move {src} to {dst}")
+                    self.files.touch(f"{src}/_SUCCESS")
+                    self.files.move(src, dst)
                 continue
             if day not in staged:
                 continue
-            fs.mkdirs(dst)
-            for st in fs.listStatus(src):
-                f = st.getPath()
-                if not fs.rename(f, jvm.org.apache.hadoop.fs.Path(dst, f.getName())):
-                    raise OSError(f"could not move {f} into {dst}")
-            marker = jvm.org.apache.hadoop.fs.Path(dst, "_SUCCESS")
-            if not fs.exists(marker):
-                fs.create(marker, True).close()
-
-    @staticmethod
-    def _local(path: str) -> str | None:
-        """The local filesystem path of `path`, or None for another filesystem (s3a://, …)."""
-        if "://" not in path and not path.startswith("file:"):
-            return path
-        if path.startswith("file://"):
-            return path[len("file://"):]
-        return path[len("file:"):] if path.startswith("file:") else None
-
-    def _publish_local(self, staging: str, table: str, days: Iterable[date], mode: str) -> None:
-        # The same moves as through Hadoop's FileSystem, without a py4j round trip per call
-        # (thousands for a long range). Spark's `.crc` side files move with their folder/file.
-        root = Path(self._local(f"{self.base}/{table}"))
-        root.mkdir(parents=True, exist_ok=True)
-        src_root = Path(self._local(f"{staging}/{table}"))
-        for day in sorted(set(days)):
-            name = f"day={day.isoformat()}"
-            src, dst = src_root / name, root / name
-            if mode == "overwrite":
-                shutil.rmtree(dst, ignore_errors=True)
-                if src.is_dir():
-                    (src / "_SUCCESS").touch()
-                    os.rename(src, dst)
-                continue
-            if not src.is_dir():
-                continue
-            dst.mkdir(exist_ok=True)
-            for f in src.iterdir():
-                os.rename(f, dst / f.name)
-            (dst / "_SUCCESS").touch()
+            self.files.mkdirs(dst)
+            for f in self.files.files(src):
+                self.files.move(f"{src}/{f}", f"{dst}/{f}")
+            self.files.touch(f"{dst}/_SUCCESS")
 
     def drop_staging(self, staging: str) -> None:
-        fs, p = self._fs(staging)
-        fs.delete(p, True)
+        self.files.delete(staging)
 
     def delete_days(self, tables: Iterable[str], days: Iterable[date]) -> list[tuple[str, date]]:
         """Remove the folders of `days` from `tables` (one listing per table); returns what
@@ -220,8 +157,7 @@ class AggregateStore:
         removed = []
         for table in tables:
             for day in sorted(self._day_folders(f"{self.base}/{table}") & wanted):
-                fs, p = self._fs(self.path(table, day))
-                fs.delete(p, True)
+                self.files.delete(self.path(table, day))
                 removed.append((table, day))
         return removed
 
@@ -237,6 +173,6 @@ class AggregateStore:
             parts.append(self.spark.read.parquet(self.path(t, day)).select(
                 F.lit(f"{t}.{column}").alias("t"), F.col(column).cast("long").alias("n")))
         counts = {t: 0 for t in tables}
-        rows = reduce(DataFrame.unionByName, parts).groupBy("t").agg(F.sum("n")).collect()
+        rows = union_all(parts).groupBy("t").agg(F.sum("n")).collect()
         counts.update({r[0]: int(r[1] or 0) for r in rows})
         return counts

@@ -19,6 +19,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from tweektrend_dagster.analytics.frames import parallelism
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -77,7 +79,7 @@ def distinct_keys(tweets: DataFrame, cached: DataFrame | None = None) -> DataFra
 def tokenize_keys(keys: DataFrame, n: int | None = None) -> DataFrame:
     """Token rows (tkey, tokens, sentiment) of the (tkey, ktext) rows in `keys` (`n` of them)."""
     spark = keys.sparkSession
-    cores = spark.sparkContext.defaultParallelism
+    cores = parallelism(spark)
     # Round-robin into equal partitions (2 per core, more for big days so that a slow task at
     # the end costs little); an explicit count is never coalesced away by AQE.
     parts = max(2, cores * 2, (n or 0) // 100_000 * cores)

@@ -87,3 +87,28 @@ def ferretdb_binary(cache: Path) -> Path:
     )
     binary.with_suffix(".partial").rename(binary)
     return binary
+
+
+def spark_connect_jars(cache: Path) -> list[Path]:
+    """The Spark Connect server jar and the project's loopback-only interceptor, compiled once
+    against it (javac from the same JDK 17 as the servers)."""
+    server = sorted(maven_jars("spark-connect", cache).glob("spark-connect_*.jar"))
+    if not server:
+        raise StackError(f"No spark-connect jar in {maven_jars('spark-connect', cache)}")
+    source = RECIPES / "spark" / "LoopbackOnlyInterceptor.java"
+    target = cache / "spark-interceptor" / _digest(source, server[0])
+    jar = target / "tweektrend-spark-interceptor.jar"
+    if jar.exists():
+        return [server[0], jar]
+    jdk = Path(tools.java()).parent
+    classes = target / "classes"
+    shutil.rmtree(classes, ignore_errors=True)
+    classes.mkdir(parents=True)
+    log = cache / "logs" / "javac-spark-interceptor.log"
+    _run([str(jdk / "javac"), "-d", str(classes), "-cp", str(server[0]), str(source)],
+         target, "Compiling the Spark Connect interceptor", log)
+    partial = jar.with_suffix(".partial")
+    _run([str(jdk / "jar"), "cf", str(partial), "-C", str(classes), "."],
+         target, "Packaging the Spark Connect interceptor", log)
+    partial.rename(jar)
+    return [server[0], jar]

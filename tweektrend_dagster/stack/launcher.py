@@ -1,8 +1,8 @@
 """`tweektrend stack up|down|status`: the whole local stack under one data directory.
 
-Servers (Kafka, Cassandra, FerretDB) start first and in parallel; each must answer a real request
-before the stack counts as up. Then the project's own processes (apps) start: ingestion workers,
-the simulator, the mail catcher, `dagster dev` and Streamlit.
+Servers (Kafka, Cassandra, FerretDB, the Spark Connect server) start first and in parallel;
+each must answer a real request before the stack counts as up. Then the project's own processes
+(apps) start: ingestion workers, the simulator, the mail catcher, `dagster dev` and Streamlit.
 A second `up` leaves running parts alone.
 """
 
@@ -67,7 +67,8 @@ class Stack:
         unknown = set(only or []) - {s.name for s in servers}
         if unknown:
             raise StackError(
-                f"Unknown server(s) {sorted(unknown)}; choose from kafka, cassandra, ferretdb."
+                f"Unknown server(s) {sorted(unknown)}; choose from "
+                f"{', '.join(s.name for s in servers)}."
             )
         self.servers: list[Server] = [s for s in servers if not only or s.name in only]
         self.partial = bool(only)  # a partial stack runs no bootstrap and no apps
@@ -80,7 +81,8 @@ class Stack:
     def _check_ports_free(self, server: Server) -> None:
         for purpose, port in server.ports().items():
             if port_in_use(self.settings.host, port):
-                var = {"kafka": "KAFKA", "cassandra": "CASSANDRA", "ferretdb": "MONGO"}[server.name]
+                var = {"kafka": "KAFKA", "cassandra": "CASSANDRA", "ferretdb": "MONGO",
+                       "spark": "SPARK_CONNECT"}[server.name]
                 raise StackError(
                     f"Cannot start {server.title}: port {port} ({purpose}) on {self.settings.host} "
                     f"is already in use by another program.\nStop that program (see "
@@ -101,7 +103,7 @@ class Stack:
                 f"  {server.title}: preparing (first run fetches artifacts; this can take minutes)"
             )
             cmd, cwd = server.command()
-            proc.start(cmd, cwd)
+            proc.start(cmd, cwd, env=server.env())
             started.append(server)
         for server in started:
             self._wait_ready(server)

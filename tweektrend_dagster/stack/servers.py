@@ -45,6 +45,10 @@ class Server:
         """A short description (its version) when the server answers a real request, else None."""
         raise NotImplementedError
 
+    def env(self) -> dict[str, str]:
+        """Environment variables the server process needs besides the launcher's own."""
+        return {}
+
 
 class Kafka(Server):
     name = "kafka"
@@ -254,5 +258,89 @@ class FerretDB(Server):
             client.close()
 
 
+class SparkConnect(Server):
+    """One long-lived Spark driver that every Dagster run attaches to over Spark Connect, so no
+    run pays a JVM and Spark start, and Python workers (each with its Kiwi) stay warm between
+    runs. Its executors run where TWEEKTREND_SPARK_MASTER says (local[*] here)."""
+
+    name = "spark"
+    title = "Spark 3.5 (Connect server)"
+    start_timeout = 120.0
+
+    def ports(self) -> dict[str, int]:
+        return {"connect": self.settings.spark_connect_port}
+
+    def address(self) -> str:
+        return f"sc://{self.settings.host}:{self.settings.spark_connect_port}"
+
+    def _spark_home(self) -> Path:
+        import pyspark
+
+        return Path(pyspark.__file__).parent
+
+    def command(self) -> tuple[list[str], Path]:
+        from tweektrend_dagster.resources.spark import spark_config
+
+        s = self.settings
+        connect_jar, interceptor = artifacts.spark_connect_jars(s.cache)
+        log4j = self.dir / "log4j2.properties"
+        log4j.parent.mkdir(parents=True, exist_ok=True)
+        log4j.write_text((TEMPLATES / "spark-log4j2.properties").read_text())
+        conf = spark_config(s, s.spark_master, driver_memory=s.spark_memory, extra={
+            "spark.app.name": "tweektrend-spark-connect",
+            "spark.connect.grpc.binding.port": str(s.spark_connect_port),
+            "spark.connect.grpc.interceptor.classes":
+                "io.tweektrend.spark.LoopbackOnlyInterceptor",
+            # read by the analytics code (a Connect client has no SparkContext to ask)
+            **_local_cores(s.spark_master),
+            "spark.local.dir": str(self.dir / "tmp"),
+            "spark.sql.warehouse.dir": str(self.dir / "warehouse"),
+        })
+        memory = conf.pop("spark.driver.memory")
+        cmd = [
+            str(self._spark_home() / "bin" / "spark-submit"),
+            "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
+            "--name", "tweektrend-spark-connect",
+            "--driver-memory", memory,
+            # on the JVM's own class path: the interceptor must see the server's shaded gRPC
+            "--driver-class-path", f"{connect_jar}:{interceptor}",
+            "--driver-java-options", f"-Dlog4j2.configurationFile=file:{log4j}",
+        ]
+        for key, value in conf.items():
+            cmd += ["--conf", f"{key}={value}"]
+        # spark-submit wants an application resource; the server class lives in --jars
+        cmd.append("spark-internal")
+        return cmd, self.dir
+
+    def env(self) -> dict[str, str]:
+        from tweektrend_dagster.stack.launcher import python_bin
+
+        return {
+            "SPARK_HOME": str(self._spark_home()),
+            "JAVA_HOME": str(Path(tools.java()).parents[1]),
+            # Python workers (tokenising, keyword matching) run this environment's interpreter
+            "PYSPARK_PYTHON": python_bin(),
+            "TWEEKTREND_HOME": str(self.settings.home),
+        }
+
+    def probe(self) -> str | None:
+        from tweektrend_dagster.resources.spark import connect_version
+
+        return connect_version(self.address(), self.settings.spark_master)
+
+
+def _local_cores(master: str) -> dict[str, str]:
+    """spark.default.parallelism of a local master (local[4] → 4, local[*] → this machine's
+    cores); a cluster master sets its own."""
+    import os
+    import re
+
+    match = re.fullmatch(r"local\[(\d+|\*)\]", master)
+    if not match:
+        return {}
+    cores = (os.cpu_count() or 2) if match.group(1) == "*" else int(match.group(1))
+    return {"spark.default.parallelism": str(cores)}
+
+
 def all_servers(settings: Settings) -> list[Server]:
-    return [Kafka(settings), Cassandra(settings), FerretDB(settings)]
+    return [Kafka(settings), Cassandra(settings), FerretDB(settings), SparkConnect(settings)]
