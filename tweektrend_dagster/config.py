@@ -111,3 +111,38 @@ class Settings:
     @property
     def logs(self) -> Path:
         return self.home / "logs"
+
+
+def spark_conf(
+    settings: Settings,
+    jars: list[str],
+    master: str | None = None,
+    shuffle_partitions: int = 8,
+    driver_memory: str = "4g",
+    extra: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """The Spark configuration every TweekTrend Spark starts with (the stack's Connect server,
+    or a Spark inside a run's process); `jars`: the Cassandra connector and its libraries."""
+    conf = {
+        "spark.master": master or settings.spark_master,
+        "spark.app.name": "tweektrend-analytics",
+        "spark.jars": ",".join(jars),
+        "spark.sql.extensions": "com.datastax.spark.connector.CassandraSparkExtensions",
+        "spark.cassandra.connection.host": ",".join(settings.cassandra_hosts),
+        "spark.cassandra.connection.port": str(settings.cassandra_port),
+        # All times in the product are UTC; Spark must not shift them to the machine's zone.
+        "spark.sql.session.timeZone": "UTC",
+        # Small shuffles (per-keyword aggregates): the default 200 partitions is pure overhead.
+        "spark.sql.shuffle.partitions": str(shuffle_partitions),
+        "spark.sql.adaptive.enabled": "true",
+        # A roll-up reads up to ~200 day folders per table: list them on the driver (a few ms)
+        # rather than in a Spark job per read (the default above 32 paths).
+        "spark.sql.sources.parallelPartitionDiscovery.threshold": "4096",
+        "spark.driver.memory": driver_memory,
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        # Python workers are reused, so each keeps its Kiwi instance and token cache.
+        "spark.python.worker.reuse": "true",
+    }
+    conf.update(extra or {})
+    return conf

@@ -36,6 +36,7 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from tweektrend_dagster.analytics.periods import PERIOD_KINDS, Period
+from tweektrend_dagster.resources.clients import MAX_UPDATES_PER_COMMAND
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,8 @@ class _KindSummary:
     mentions: dict[str, tuple[str, int]] = field(default_factory=dict)  # start -> (end, mentions)
 
 
-def update_keyword_ranges(db: Database, docs: Sequence[dict[str, Any]], batch: int = 200) -> None:
+def update_keyword_ranges(db: Database, docs: Sequence[dict[str, Any]],
+                          batch: int = MAX_UPDATES_PER_COMMAND) -> None:
     """Merge the trend documents one run just published into the keyword index. Only documents
     with mentions > 0 widen a range or enter the busiest lists; a document now at zero takes its
     period out of the busiest list. A document without a usable keyword, period kind or start

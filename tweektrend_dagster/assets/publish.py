@@ -8,6 +8,8 @@ from typing import Any
 import pymongo
 from pymongo.database import Database
 
+from tweektrend_dagster.resources.clients import MAX_UPDATES_PER_COMMAND
+
 TRENDS = "trends"
 
 
@@ -24,8 +26,10 @@ def ensure_trend_indexes(db: Database) -> None:
     )
 
 
-def publish_documents(db: Database, docs: Sequence[dict[str, Any]], batch: int = 500) -> int:
-    """Replace each document by `_id` (upsert): re-running a partition rewrites, no duplicates."""
+def publish_documents(db: Database, docs: Sequence[dict[str, Any]],
+                      batch: int = MAX_UPDATES_PER_COMMAND) -> int:
+    """Replace each document by `_id` (upsert): re-running a partition rewrites, no duplicates.
+    In small commands: see `MAX_UPDATES_PER_COMMAND`."""
     trends = db[TRENDS]
     written = 0
     for i in range(0, len(docs), batch):

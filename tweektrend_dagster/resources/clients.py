@@ -23,6 +23,12 @@ from tweektrend_dagster.stack.errors import StackError
 
 START_HINT = "Start the local stack with `tweektrend stack up` (or see README for Docker)."
 
+# Update statements per Mongo write command. FerretDB 1.24 keeps each update statement's SQLite
+# query open until the whole command ends, and its pool holds 100 connections: one command of
+# ~100 updates of existing documents (a re-published period range) waits for a connection it
+# holds itself, and FerretDB hangs for every client. 25 leaves room for a few writers at once.
+MAX_UPDATES_PER_COMMAND = 25
+
 
 def connect_cassandra(hosts: list[str], port: int, keyspace: str | None) -> tuple[Session, Cluster]:
     profile = ExecutionProfile(

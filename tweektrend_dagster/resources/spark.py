@@ -24,7 +24,7 @@ from dagster_pyspark.resources import spark_session_from_config
 from pydantic import PrivateAttr
 from pyspark.sql import SparkSession
 
-from tweektrend_dagster.config import Settings
+from tweektrend_dagster.config import Settings, spark_conf
 from tweektrend_dagster.stack.errors import StackError
 
 _defaults = Settings.from_env()
@@ -50,30 +50,10 @@ def spark_config(
     driver_memory: str = "4g",
     extra: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The Spark configuration every TweekTrend session uses."""
-    conf: dict[str, Any] = {
-        "spark.master": master or settings.spark_master,
-        "spark.app.name": "tweektrend-analytics",
-        "spark.jars": ",".join(connector_jars(settings)),
-        "spark.sql.extensions": "com.datastax.spark.connector.CassandraSparkExtensions",
-        "spark.cassandra.connection.host": ",".join(settings.cassandra_hosts),
-        "spark.cassandra.connection.port": str(settings.cassandra_port),
-        # All times in the product are UTC; Spark must not shift them to the machine's zone.
-        "spark.sql.session.timeZone": "UTC",
-        # Small shuffles (per-keyword aggregates): the default 200 partitions is pure overhead.
-        "spark.sql.shuffle.partitions": str(shuffle_partitions),
-        "spark.sql.adaptive.enabled": "true",
-        # A roll-up reads up to ~200 day folders per table: list them on the driver (a few ms)
-        # rather than in a Spark job per read (the default above 32 paths).
-        "spark.sql.sources.parallelPartitionDiscovery.threshold": "4096",
-        "spark.driver.memory": driver_memory,
-        "spark.ui.enabled": "false",
-        "spark.ui.showConsoleProgress": "false",
-        # Python workers are reused, so each keeps its Kiwi instance and token cache.
-        "spark.python.worker.reuse": "true",
-    }
-    conf.update(extra or {})
-    return conf
+    """The configuration of a Spark inside this process (`config.spark_conf` with the connector
+    jars the launcher fetched)."""
+    return spark_conf(settings, connector_jars(settings), master, shuffle_partitions,
+                      driver_memory, extra)
 
 
 def create_session(conf: dict[str, Any]) -> SparkSession:
@@ -111,20 +91,6 @@ def connect_session(remote: str, conf: dict[str, str] | None = None) -> SparkSes
         builder = builder.config(key, value)
     # a session of its own (not the process-wide default): stopping it ends no one else's
     return builder.create()
-
-
-def connect_version(remote: str, master: str) -> str | None:
-    """`Spark <version>, master <master>` when the server answers a real request, else None."""
-    try:
-        session = connect_session(remote)
-    except StackError:
-        return None
-    try:
-        return f"Spark {session.version}, master {master}"
-    except Exception:
-        return None
-    finally:
-        session.stop()
 
 
 # Settings a Connect session may change for itself (the rest is fixed when the server starts).

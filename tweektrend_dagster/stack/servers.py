@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 from string import Template
 
-from tweektrend_dagster.config import Settings
+from tweektrend_dagster.config import Settings, spark_conf
 from tweektrend_dagster.stack import artifacts, tools
 from tweektrend_dagster.stack.errors import StackError
 
@@ -279,20 +279,25 @@ class SparkConnect(Server):
         return Path(pyspark.__file__).parent
 
     def command(self) -> tuple[list[str], Path]:
-        from tweektrend_dagster.resources.spark import spark_config
-
         s = self.settings
         connect_jar, interceptor = artifacts.spark_connect_jars(s.cache)
+        connector = sorted(str(p) for p in artifacts.maven_jars("spark", s.cache).glob("*.jar"))
         log4j = self.dir / "log4j2.properties"
         log4j.parent.mkdir(parents=True, exist_ok=True)
         log4j.write_text((TEMPLATES / "spark-log4j2.properties").read_text())
-        conf = spark_config(s, s.spark_master, driver_memory=s.spark_memory, extra={
+        pools = self.dir / "fairscheduler.xml"
+        pools.write_text((TEMPLATES / "spark-fairscheduler.xml").read_text())
+        conf = spark_conf(s, connector, s.spark_master, driver_memory=s.spark_memory, extra={
             "spark.app.name": "tweektrend-spark-connect",
             "spark.connect.grpc.binding.port": str(s.spark_connect_port),
             "spark.connect.grpc.interceptor.classes":
                 "io.tweektrend.spark.LoopbackOnlyInterceptor",
             # read by the analytics code (a Connect client has no SparkContext to ask)
             **_local_cores(s.spark_master),
+            # runs share the server: jobs running at once (an import, today's refresh) share
+            # its cores instead of queueing behind each other
+            "spark.scheduler.mode": "FAIR",
+            "spark.scheduler.allocation.file": f"file:{pools}",
             "spark.local.dir": str(self.dir / "tmp"),
             "spark.sql.warehouse.dir": str(self.dir / "warehouse"),
         })
@@ -324,9 +329,22 @@ class SparkConnect(Server):
         }
 
     def probe(self) -> str | None:
-        from tweektrend_dagster.resources.spark import connect_version
+        import socket
 
-        return connect_version(self.address(), self.settings.spark_master)
+        from pyspark.sql import SparkSession
+
+        try:  # a closed port first: the Connect client would retry it for minutes
+            socket.create_connection((self.settings.host, self.settings.spark_connect_port),
+                                     timeout=2).close()
+            session = SparkSession.builder.remote(self.address()).create()
+        except Exception:
+            return None
+        try:
+            return f"Spark {session.version}, master {self.settings.spark_master}"
+        except Exception:
+            return None
+        finally:
+            session.stop()
 
 
 def _local_cores(master: str) -> dict[str, str]:
