@@ -76,6 +76,23 @@ def test_worker_killed_with_sigkill_loses_nothing_and_duplicates_nothing(
     assert _keyword_rows(cassandra, settings.keyspace, 4) == keyword_rows
 
 
+def test_a_new_owner_records_offsets_its_killed_predecessor_committed(keyspace_settings, cassandra):
+    """A worker killed between its Kafka commit and its progress row leaves the row behind. When
+    nothing is left in that partition, no batch corrects it: the next owner writes what Kafka has
+    committed when it gets the partition, so the lag the sensor reads comes back to zero."""
+    settings = isolated(keyspace_settings)
+    producer, *_ = _produce(settings, 2000, seed=6, start=datetime(2026, 4, 20, tzinfo=UTC))
+    with WorkerThread(settings, name="first"):
+        wait_until_drained(settings, producer.messages)
+    # as the kill would leave it: every partition's progress row one batch behind Kafka
+    cassandra.execute(
+        f"UPDATE {settings.keyspace}.ingestion_progress SET committed_offset = 0"
+        " WHERE consumer_group=%s AND topic=%s AND partition IN (0, 1, 2, 3)",
+        (settings.consumer_group, settings.topic))
+    with WorkerThread(settings, name="next-owner"):
+        wait_until_drained(settings, producer.messages, timeout=60)
+
+
 def test_cassandra_stopped_and_restarted_mid_stream_loses_nothing(keyspace_settings, cassandra):
     settings = isolated(keyspace_settings)
     start = datetime(2026, 5, 1, tzinfo=UTC)

@@ -34,6 +34,11 @@ INSERT_PROGRESS = (
     "INSERT INTO ingestion_progress (consumer_group, topic, partition, committed_offset,"
     " watermark, updated_at) VALUES (?,?,?,?,?,?)"
 )
+# the offset alone (the watermark is left as it is): what a new owner finds committed
+INSERT_PROGRESS_OFFSET = (
+    "INSERT INTO ingestion_progress (consumer_group, topic, partition, committed_offset,"
+    " updated_at) VALUES (?,?,?,?,?)"
+)
 
 
 def day_hour(tweet: Tweet) -> tuple[date, int]:

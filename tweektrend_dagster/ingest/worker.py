@@ -182,6 +182,7 @@ class IngestWorker:
             "eng": prepare(R.INSERT_ENGAGEMENT),
             "day": prepare(R.INSERT_DAY),
             "progress": prepare(R.INSERT_PROGRESS),
+            "progress_offset": prepare(R.INSERT_PROGRESS_OFFSET),
         }
         self.tweets = 0
         self.dead = 0
@@ -525,7 +526,8 @@ class IngestWorker:
 
     # -- the loop --------------------------------------------------------------------------------
     def run(self) -> None:
-        self.consumer.subscribe([self.settings.topic], on_revoke=self._on_revoke)
+        self.consumer.subscribe(
+            [self.settings.topic], on_assign=self._on_assign, on_revoke=self._on_revoke)
         log.info(
             "%s: consuming %s as group %s",
             self.name,
@@ -573,6 +575,22 @@ class IngestWorker:
             return True
         (written, offsets), self._in_flight = self._in_flight, None
         return written.result() and self._commit(offsets)
+
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        # A previous owner killed between its Kafka commit and its progress row left the row
+        # behind Kafka. With nothing left to consume in that partition, no batch would ever
+        # correct it and the lag the sensor and `stack status` read would never reach zero: the
+        # new owner records what Kafka has committed as soon as it gets the partition.
+        try:
+            committed = consumer.committed(partitions, timeout=5)
+        except Exception as exc:
+            log.warning("%s: committed offsets unavailable (%s)", self.name, exc)
+            return
+        now = datetime.now(UTC)
+        stmt = self.stmt["progress_offset"]
+        rows = [(self.settings.consumer_group, tp.topic, tp.partition, tp.offset, now)
+                for tp in committed if tp.offset >= 0]
+        self._execute([Write(stmt.bind(v), stmt, [v], [NO_OWNER]) for v in rows])
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         # Called inside consume() before partitions move: the batch in flight is committed
