@@ -68,6 +68,20 @@ def ago(ts: datetime | None) -> str:
     return ts.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def updated_ago(as_of: datetime | None, now: datetime) -> str:
+    """How fresh a trend document is, in words: "updated 42 s ago" (empty when unknown)."""
+    if as_of is None:
+        return ""
+    seconds = max(0, int((now - as_of).total_seconds()))
+    if seconds < 60:
+        return f"updated {seconds} s ago"
+    if seconds < 3600:
+        return f"updated {seconds // 60} min ago"
+    if seconds < 86400:
+        return f"updated {seconds // 3600} h ago"
+    return f"updated {as_of:%Y-%m-%d %H:%M} UTC"
+
+
 def tweet_card(row: dict[str, Any], url: str, key: str, actions: bool = False) -> str | None:
     """One post of the live feed. The tweet text goes through st.text, which renders no
     Markdown and no HTML. Returns the X action the user clicked, if any."""

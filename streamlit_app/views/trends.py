@@ -1,6 +1,6 @@
 """One keyword's statistics for a chosen period: the main screen."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import streamlit as st
@@ -137,8 +137,10 @@ if not data.has_posts(doc):
 title = labels[keyword]
 st.header(f"{title} — {data.PERIODS[period]} from {doc['start']}")
 if not doc.get("final", True):
+    fresh = ui.updated_ago(doc.get("as_of"), datetime.now(UTC))
     st.caption(
-        "Current period, still in progress: changes compare it with the whole previous period."
+        f"Current period, still in progress{f' ({fresh})' if fresh else ''}: changes compare it "
+        "with the whole previous period."
     )
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(

@@ -291,3 +291,29 @@ def test_build_documents_cut_future_buckets_of_an_open_day():
     stats = PeriodStats(Period("day", MON), 0, [], [], {})
     docs = build_documents(stats, ["bts"], now=at(MON, 5, 30))
     assert len(docs[0]["series"]) == 6 and docs[0]["final"] is False
+
+
+def test_documents_say_up_to_when_the_archive_was_read(spark, tmp_path):
+    """`as_of`: when the day's raw rows were read (every tweet ingested before it is counted);
+    a week carries its newest day's; a day aggregated before `as_of` existed reads as None."""
+    from tweektrend_dagster.analytics.pipeline import aggregate_days
+
+    tue = MON + timedelta(days=1)
+    tweets = hand_set() + [tweet(50, at(tue, 8), "bts comeback", "fay", ["bts"])]
+    store = AggregateStore(spark, str(tmp_path / "store"))
+    raw = spark.createDataFrame(raw_rows(tweets), RAW_SCHEMA)
+    read_mon, read_tue = at(tue, 0, 5), at(tue, 8, 30)
+    aggregate_days(store, raw, [MON], as_of=read_mon)
+    aggregate_days(store, raw, [tue], as_of=read_tue)
+    assert docs_by_keyword(store, Period("day", MON))["bts"]["as_of"] == read_mon
+    assert docs_by_keyword(store, Period("day", tue))["bts"]["as_of"] == read_tue
+    assert docs_by_keyword(store, Period("week", MON))["bts"]["as_of"] == read_tue
+
+    # an older day folder of totals, without the column
+    path = store.path("totals", MON)
+    spark.read.parquet(path).drop("as_of_ms").write.mode("overwrite").parquet(path + ".old")
+    store.files.delete(path)
+    store.files.move(path + ".old", path)
+    store.files.touch(path + "/_SUCCESS")
+    assert docs_by_keyword(store, Period("day", MON))["bts"]["as_of"] is None
+    assert docs_by_keyword(store, Period("week", MON))["bts"]["as_of"] == read_tue

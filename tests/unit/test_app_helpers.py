@@ -157,3 +157,17 @@ def test_nothing_to_draw_is_said_not_charted():
     assert not has_values(charts.counts_chart([], "Locations")[1])
     assert has_values(charts.mentions_chart(DOC)[1])
     assert has_values(charts.related_bar(DOC)[1])
+
+
+def test_updated_ago_says_how_fresh_a_document_is():
+    from datetime import UTC, datetime, timedelta
+
+    from streamlit_app.ui import updated_ago
+
+    now = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+    assert updated_ago(None, now) == ""
+    assert updated_ago(now - timedelta(seconds=42), now) == "updated 42 s ago"
+    assert updated_ago(now - timedelta(minutes=7, seconds=5), now) == "updated 7 min ago"
+    assert updated_ago(now - timedelta(hours=5), now) == "updated 5 h ago"
+    assert updated_ago(now - timedelta(days=3), now) == "updated 2026-12-01 12:00 UTC"
+    assert updated_ago(now + timedelta(seconds=3), now) == "updated 0 s ago"  # clock skew

@@ -7,7 +7,8 @@ and is keyed so that a longer period is a plain sum (or a distinct union) over i
                 (per day; the period's unique users = distinct author_id over its days: exact)
 - `words`       keyword, word, count     (keyword tweets containing the word: co-occurrence)
 - `background`  word, count              (every archived tweet of the day containing the word)
-- `totals`      tweets, matched          (archived tweets of the day; N of the NPMI)
+- `totals`      tweets, matched, as_of_ms (archived tweets of the day; N of the NPMI; when the
+                day's raw rows were read, epoch ms: tweets ingested before it are counted)
 - `posts`       keyword, post_id, ..., engagement  (per keyword the day's top candidates by the
                 highest engagement observed that day; a period's top is within the union)
 - `facets`      keyword, facet, name, count  (facet: location | device | sentiment)
@@ -112,7 +113,8 @@ def tokenised(tweets: DataFrame, tokens: DataFrame) -> DataFrame:
     )
 
 
-def daily_tables(tweets: DataFrame, tokens: DataFrame | None = None) -> DailyTables:
+def daily_tables(tweets: DataFrame, tokens: DataFrame | None = None,
+                 as_of_ms: int | None = None) -> DailyTables:
     """`tweets`: parsed tweets of any number of days; `tokens`: their (day, keywords, tokens,
     sentiment) rows (see `tokenised`). Without `tokens`, `tweets` carries them itself (see
     `with_tokens`). Every table is grouped by day too."""
@@ -143,7 +145,7 @@ def daily_tables(tweets: DataFrame, tokens: DataFrame | None = None) -> DailyTab
     totals = tweets.groupBy("day").agg(
         F.count(F.lit(1)).alias("tweets"),
         F.count(F.when(F.size("keywords") > 0, 1)).alias("matched"),
-    )
+    ).withColumn("as_of_ms", F.lit(as_of_ms).cast("long"))
     location = F.coalesce(_clean_name("place"), _clean_name("author_location"))
     places = kt.select(
         "day", "keyword",

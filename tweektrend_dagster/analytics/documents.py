@@ -83,6 +83,8 @@ def build_documents(
             "end": period.end.isoformat(),
             "final": final,
             "updated_at": now,
+            # how fresh: every tweet ingested before this moment is counted (None: unknown)
+            "as_of": stats.as_of,
             "mentions": s.mentions,
             "unique_users": s.unique_users,
             "unique_users_method": "exact",

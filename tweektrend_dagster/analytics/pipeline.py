@@ -40,7 +40,8 @@ class DayResult:
     preview: list[dict[str, Any]]  # keyword, mentions, users of the day (largest first)
 
 
-def aggregate_days(store: AggregateStore, raw: DataFrame, days: list[date]) -> list[DayResult]:
+def aggregate_days(store: AggregateStore, raw: DataFrame, days: list[date],
+                   as_of: datetime | None = None) -> list[DayResult]:
     """Raw archive rows → the aggregate tables of every day of `days`, in ONE pass.
 
     A constant number of Spark jobs whatever the number of days: (1) parse, count the tweets
@@ -54,6 +55,9 @@ def aggregate_days(store: AggregateStore, raw: DataFrame, days: list[date]) -> l
     days = sorted(set(days))
     if not days:
         return []
+    # taken before the raw rows are read (lazily, by the first job): every tweet ingested
+    # before this moment is in the tables
+    as_of_ms = int((as_of or datetime.now(UTC)).timestamp() * 1000)
     spark = store.spark
     in_days = F.col("day") == days[0] if len(days) == 1 else F.col("day").isin(days)
     # Only the columns the tables use are parsed and cached (from_json is pruned to them).
@@ -120,7 +124,7 @@ def aggregate_days(store: AggregateStore, raw: DataFrame, days: list[date]) -> l
         if tokens is None:
             tokens = spark.createDataFrame([], TOKEN_SCHEMA)
         toks = tokenised(tweets, tokens).persist(StorageLevel.MEMORY_AND_DISK)
-        tables = daily_tables(tweets, toks).as_dict()
+        tables = daily_tables(tweets, toks, as_of_ms).as_dict()
         for name in TABLES:
             # a single day: a few files as before, no shuffle; many days: one file per day
             store.stage_days(staging, name, tables[name], files=2 if len(with_tweets) == 1

@@ -49,6 +49,9 @@ class PeriodStats:
     days_present: list[date]  # days whose aggregates exist
     prev_days_present: list[date]
     keywords: dict[str, KeywordStats]
+    # the newest read of the raw archive among the period's days: every tweet ingested before
+    # it is counted (None for aggregates written before this was recorded)
+    as_of: datetime | None = None
 
 
 def npmi_expr(c: F.Column, n_kw: F.Column, c_w: F.Column, n: F.Column) -> F.Column:

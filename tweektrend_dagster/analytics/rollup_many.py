@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from tweektrend_dagster.analytics.frames import union_all
 from tweektrend_dagster.analytics.periods import Period, PeriodKind, trailing_days
@@ -44,6 +45,18 @@ def period_start(kind: PeriodKind, day: Column | None = None) -> Column:
     if kind == "week":  # dayofweek: Sunday 1 … Saturday 7; weeks start on Monday
         return F.date_sub(d, (F.dayofweek(d) + 5) % 7)
     return F.trunc(d, "month" if kind == "month" else "quarter")
+
+
+# the totals table as read (folders written before `as_of_ms` existed read it as null)
+TOTALS_SCHEMA = T.StructType([
+    T.StructField("tweets", T.LongType()),
+    T.StructField("matched", T.LongType()),
+    T.StructField("as_of_ms", T.LongType()),
+])
+
+
+def _no_time() -> Column:
+    return F.lit(None).cast("long").alias("as_of_ms")
 
 
 def _payload(part: str, df: DataFrame, *cols: str | Column) -> DataFrame:
@@ -103,30 +116,34 @@ def compute_periods(
 
     # ---- job 1: volumes per day (hourly rows for a day period) and N per day, as one union
     n_bg: dict[Period, int] = {p: 0 for p in periods}
+    as_of: dict[Period, int] = {}  # epoch ms of the newest raw read among the period's days
     day_mentions: dict[tuple[Period, str, date], int] = {}
     hourly = store.read("hourly", all_days, present=have["hourly"])
-    totals = store.read("totals", sorted(cur_days), present=have["totals"])
+    totals = store.read("totals", sorted(cur_days), TOTALS_SCHEMA, present=have["totals"])
     first = []
     if hourly is not None:
         if hourly_kind:
             first.append(hourly.select("keyword", "day", F.col("hour").cast("int").alias("hour"),
                                        F.col("mentions").cast("long").alias("mentions"),
-                                       F.col("users").cast("long").alias("users")))
+                                       F.col("users").cast("long").alias("users"),
+                                       _no_time()))
         else:  # buckets are days: the hourly rows summed per (keyword, day) in Spark
             first.append(hourly.groupBy("keyword", "day").agg(
                 F.sum(F.col("mentions").cast("long")).alias("mentions")).select(
                 "keyword", "day", F.lit(0).alias("hour"), "mentions",
-                F.lit(0).cast("long").alias("users")))
+                F.lit(0).cast("long").alias("users"), _no_time()))
     if totals is not None:
         first.append(totals.select(F.lit(None).cast("string").alias("keyword"), "day",
                                    F.lit(-1).alias("hour"),
                                    F.col("tweets").cast("long").alias("mentions"),
-                                   F.lit(0).cast("long").alias("users")))
+                                   F.lit(0).cast("long").alias("users"), "as_of_ms"))
     for r in union_all(first).collect() if first else []:
         m = int(r.mentions or 0)
         if r.keyword is None:
             if r.day in cur_of:
                 n_bg[cur_of[r.day]] += m
+                if r.as_of_ms is not None:
+                    as_of[cur_of[r.day]] = max(as_of.get(cur_of[r.day], 0), int(r.as_of_ms))
             continue
         if r.day in cur_of:
             ks(cur_of[r.day], r.keyword).mentions += m
@@ -260,5 +277,7 @@ def compute_periods(
             for s in stats[p].values():
                 s.prev_mentions = s.prev_mentions or 0
                 s.prev_unique_users = s.prev_unique_users or 0
-        out[p] = PeriodStats(p, n_bg[p], present, prev_present, stats[p])
+        read = as_of.get(p)
+        out[p] = PeriodStats(p, n_bg[p], present, prev_present, stats[p],
+                             datetime.fromtimestamp(read / 1000, UTC) if read else None)
     return out

@@ -241,8 +241,12 @@ def _publish_periods(
                                   store.days_present("hourly", run_days), all_docs, grace, now)]
         if kind == "day":
             checks.append(mentions_match_cassandra(session, all_docs, grace, now))
+    newest = max((d["as_of"] for d in all_docs if d.get("as_of")), default=None)
+    freshness = {"as_of": dg.MetadataValue.timestamp(newest),
+                 "as_of_age_s": round((now - newest).total_seconds(), 1)} if newest else {}
     return dg.MaterializeResult(
         metadata={
+            **freshness,
             "num_documents": written,
             "num_final": sum(1 for d in all_docs if d["final"]),
             "periods_with_tweets": with_data,

@@ -61,6 +61,10 @@ def create_session(conf: dict[str, Any]) -> SparkSession:
     # PySpark reads the worker interpreter from the environment, not from the conf: workers must
     # run this interpreter (the venv with kiwipiepy), not whatever python3 is first on PATH.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # pyspark 3.5 decides between Spark Connect and a local Spark for the whole process from
+    # this flag (set by the first Connect session, read by every `functions.*` call): a process
+    # that attached to a Connect server before and now starts a local Spark must clear it.
+    os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
     return spark_session_from_config(conf)
 
 

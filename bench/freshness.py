@@ -1,0 +1,128 @@
+"""How fresh the published numbers are, on the running default stack (`bash scripts/run.sh`).
+
+    .venv/bin/python bench/freshness.py [--minutes 15] [--every 10]
+
+A bench user follows a probe keyword of its own; every `--every` seconds one probe tweet (created
+now) is produced through the product's producer. The current day's trend document of the probe
+keyword is polled every second: a probe counts as published when the document's `mentions`
+reach its number. Printed: p50/p95/max from a probe produced to its count in the published
+document; the documents' `as_of` lag behind the wall clock when read; and the wall times (start to
+end, as Dagster reports them) of the runs that ran meanwhile: the current day's refreshes, the
+roll-ups of the current week, and any closed-day runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+import urllib.request
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def probe_payload(keyword: str, n: int, when: datetime) -> bytes:
+    """An X API v2 tweet (`data` + `includes.users`) that mentions the probe keyword."""
+    tweet_id = str(int(when.timestamp() * 1000) << 22 | n)  # snowflake-like: unique, ordered
+    return json.dumps({
+        "data": {"id": tweet_id, "text": f"{keyword} probe {n}", "author_id": "4242",
+                 "created_at": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                 "lang": "en"},
+        "includes": {"users": [{"id": "4242", "username": "freshness_bench",
+                                "name": "Freshness bench"}]},
+    }).encode()
+
+
+def dagster_runs(url: str, since: float) -> list[dict]:
+    query = """{ runsOrError(limit: 200) { ... on Runs { results {
+                 runId jobName status startTime endTime tags { key value } } } } }"""
+    req = urllib.request.Request(f"{url}/graphql", data=json.dumps({"query": query}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        runs = json.load(resp)["data"]["runsOrError"]["results"]
+    return [r for r in runs if (r["startTime"] or 0) >= since and r["endTime"]]
+
+
+def quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=15)
+    parser.add_argument("--every", type=float, default=10, help="seconds between probes")
+    args = parser.parse_args()
+
+    from tweektrend_dagster.analytics.periods import Period
+    from tweektrend_dagster.config import Settings
+    from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
+    from tweektrend_dagster.ingest.producer import TweetProducer
+    from tweektrend_dagster.keywords import KeywordRegistry
+    from tweektrend_dagster.resources.clients import mongo_database
+
+    settings = Settings.from_env()
+    db = mongo_database(settings)
+    registry = KeywordRegistry(db)
+    keyword = "probe" + uuid.uuid4().hex[:6]
+    registry.add("bench-freshness", keyword)
+    producer = TweetProducer(settings, KeywordWatch(registry))
+    started = time.time()
+    produced: list[float] = []  # wall time of probe n (1-based: index n - 1)
+    published: dict[int, float] = {}
+    as_of_lag: list[float] = []
+    next_probe, last_seen = started, 0
+    end = started + args.minutes * 60
+    print(f"probe keyword {keyword}: one probe every {args.every:.0f} s for {args.minutes:.0f} "
+          "min", flush=True)
+    while time.time() < end or (produced and last_seen < len(produced)
+                                and time.time() < end + 900):
+        now = time.time()
+        if now >= next_probe and now < end:
+            when = datetime.now(UTC)
+            producer.send(probe_payload(keyword, len(produced) + 1, when))
+            producer.producer.flush(10)
+            produced.append(when.timestamp())
+            next_probe += args.every
+        day = Period("day", datetime.now(UTC).date())
+        doc = db["trends"].find_one({"_id": day.doc_id(keyword)}, {"mentions": 1, "as_of": 1})
+        if doc:
+            seen = min(int(doc["mentions"]), len(produced))
+            for n in range(last_seen + 1, seen + 1):
+                published[n] = time.time()
+            if seen > last_seen and doc.get("as_of"):
+                as_of_lag.append(time.time() - doc["as_of"].timestamp())
+            last_seen = max(last_seen, seen)
+        time.sleep(1)
+    latencies = [published[n] - produced[n - 1] for n in sorted(published)]
+    print(f"{len(produced)} probes, {len(latencies)} published")
+    if latencies:
+        print(f"produced → published: p50 {statistics.median(latencies):.0f} s, "
+              f"p95 {quantile(latencies, 0.95):.0f} s, max {max(latencies):.0f} s")
+    if as_of_lag:
+        print(f"as_of behind the clock when a new count appeared: median "
+              f"{statistics.median(as_of_lag):.0f} s, max {max(as_of_lag):.0f} s")
+    today = datetime.now(UTC).date().isoformat()
+    groups: dict[str, list[float]] = {}
+    for r in dagster_runs(f"http://{settings.host}:{settings.dagster_port}", started):
+        tags = {t["key"]: t["value"] for t in r["tags"]}
+        part = tags.get("dagster/partition") or tags.get("dagster/asset_partition_range_start", "")
+        if r["jobName"] == "daily_trends_job":
+            name = "current-day refresh" if part == today else "closed-day run"
+        else:
+            name = r["jobName"]
+        groups.setdefault(name, []).append(r["endTime"] - r["startTime"])
+    for name, walls in sorted(groups.items()):
+        print(f"  {name:26} {len(walls):3} runs, wall median {statistics.median(walls):.0f} s, "
+              f"max {max(walls):.0f} s")
+    registry.remove("bench-freshness", keyword)
+
+
+if __name__ == "__main__":
+    main()
