@@ -49,6 +49,8 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	go indexIDs(ctx, *dataDir, logger)
+
 	logger.Info("FerretDB listening", "addr", *listen, "uri", f.MongoDBURI())
 	if err := f.Run(ctx); err != nil && ctx.Err() == nil {
 		fmt.Fprintf(os.Stderr, "ferretdb: %v\n", err)

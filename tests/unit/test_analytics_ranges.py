@@ -41,6 +41,7 @@ KEYWORDS = ["코로나", "bts", "covid", "netflix"]
 BUSY = date(2024, 3, 25)  # a Monday: 12 busy days over a month and a quarter boundary
 FIRST, LAST = date(2024, 3, 1), date(2024, 4, 10)  # the range aggregated: most days empty
 RANGE = [FIRST + timedelta(days=i) for i in range((LAST - FIRST).days + 1)]
+READ = datetime(2024, 5, 1, tzinfo=UTC)  # when the runs read the raw rows (the same for both)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +77,7 @@ def ranged(spark, tmp_path_factory, range_tweets):
     """The whole range in ONE `aggregate_days` call (41 days, 13 of them with tweets)."""
     store = AggregateStore(spark, str(tmp_path_factory.mktemp("ranged") / "store"))
     raw = spark.createDataFrame(raw_rows(range_tweets), RAW_SCHEMA)
-    return store, aggregate_days(store, raw, RANGE)
+    return store, aggregate_days(store, raw, RANGE, as_of=READ)
 
 
 def day_folders(store: AggregateStore, table: str) -> set[date]:
@@ -101,7 +102,7 @@ def test_one_pass_equals_the_per_day_results(spark, tmp_path, ranged, range_twee
     per_day = AggregateStore(spark, str(tmp_path / "per-day"))
     raw = spark.createDataFrame(raw_rows(range_tweets), RAW_SCHEMA)
     for day in (MON, date(2024, 3, 31), date(2024, 4, 1)):
-        one = aggregate_day(per_day, raw.where(raw.day == day), day)
+        one = aggregate_day(per_day, raw.where(raw.day == day), day, as_of=READ)
         many = next(r for r in results if r.day == day)
         assert (many.tweets, many.rows, many.preview) == (one.tweets, one.rows, one.preview)
         assert many.rows["hourly"] > 0 and many.rows["words"] > 0

@@ -174,9 +174,10 @@ def _staged_summary(store: AggregateStore, staging: str
     return rows, preview
 
 
-def aggregate_day(store: AggregateStore, raw: DataFrame, day: date) -> DayResult:
+def aggregate_day(store: AggregateStore, raw: DataFrame, day: date,
+                  as_of: datetime | None = None) -> DayResult:
     """ONE day (the current day's refresh): `aggregate_days` with one day."""
-    results = aggregate_days(store, raw, [day])
+    results = aggregate_days(store, raw, [day], as_of)
     return results[0] if results else DayResult(day, 0, 0, dict.fromkeys(TABLES, 0), [])
 
 

@@ -72,7 +72,7 @@ def maven_jars(component: str, cache: Path) -> Path:
 def ferretdb_binary(cache: Path) -> Path:
     """Path of the FerretDB executable, built from the wrapper module on first use."""
     src = RECIPES / "ferretdb"
-    target = cache / "ferretdb" / _digest(src / "go.mod", src / "go.sum", src / "main.go")
+    target = cache / "ferretdb" / _digest(src / "go.mod", src / "go.sum", *sorted(src.glob("*.go")))
     binary = target / "ferretdb"
     if binary.exists():
         return binary
