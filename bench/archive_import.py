@@ -21,13 +21,15 @@ import json
 import random
 import sys
 import time
-import urllib.request
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.dagster_runs import dagster_runs  # noqa: E402
+from tweektrend_dagster.run_plan import IMPORT, LANE, LIVE  # noqa: E402
 
 KEYWORDS = ["코로나", "vaccine", "bts", "netflix"]
 
@@ -75,18 +77,6 @@ def expected_mentions(path: Path, keywords: list[str]) -> dict[str, int]:
     return dict(out)
 
 
-def dagster_runs(url: str, since: float, lane: str = "import") -> list[dict]:
-    query = """query($lane: String!) { runsOrError(filter: {tags: [
-                 {key: "tweektrend/lane", value: $lane}]}, limit: 100) { ... on Runs { results {
-                 runId jobName status startTime endTime tags { key value } } } } }"""
-    body = {"query": query, "variables": {"lane": lane}}
-    req = urllib.request.Request(f"{url}/graphql", data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        runs = json.load(resp)["data"]["runsOrError"]["results"]
-    return [r for r in runs if (r["startTime"] or 0) >= since]
-
-
 def run(path: Path, timeout: float) -> None:
     from tweektrend_dagster.config import Settings
     from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
@@ -128,13 +118,14 @@ def run(path: Path, timeout: float) -> None:
             break
         time.sleep(15)
     url = f"http://{settings.host}:{settings.dagster_port}"
-    for r in sorted(dagster_runs(url, started), key=lambda r: r["startTime"] or 0):
+    imports = dagster_runs(url, started, {LANE: IMPORT})
+    for r in sorted(imports, key=lambda r: r["startTime"] or 0):
         tags = {t["key"]: t["value"] for t in r["tags"]}
         wall = (r["endTime"] or time.time()) - r["startTime"] if r["startTime"] else None
         print(f"  {r['jobName']:24} {tags.get('dagster/asset_partition_range_start', '')}.."
               f"{tags.get('dagster/asset_partition_range_end', '')} {r['status']:8} "
               f"wall {wall:.0f} s" if wall is not None else f"  {r['jobName']} {r['status']}")
-    live = [r for r in dagster_runs(url, started, "live") if r["startTime"] and r["endTime"]]
+    live = [r for r in dagster_runs(url, started, {LANE: LIVE}) if r["endTime"]]
     walls = sorted(r["endTime"] - r["startTime"] for r in live)
     if walls:
         print(f"  live lane meanwhile: {len(walls)} runs, wall median "

@@ -18,13 +18,14 @@ import json
 import statistics
 import sys
 import time
-import urllib.request
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.dagster_runs import dagster_runs  # noqa: E402
 
 
 def probe_payload(keyword: str, n: int, when: datetime) -> bytes:
@@ -37,16 +38,6 @@ def probe_payload(keyword: str, n: int, when: datetime) -> bytes:
         "includes": {"users": [{"id": "4242", "username": "freshness_bench",
                                 "name": "Freshness bench"}]},
     }).encode()
-
-
-def dagster_runs(url: str, since: float) -> list[dict]:
-    query = """{ runsOrError(limit: 200) { ... on Runs { results {
-                 runId jobName status startTime endTime tags { key value } } } } }"""
-    req = urllib.request.Request(f"{url}/graphql", data=json.dumps({"query": query}).encode(),
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        runs = json.load(resp)["data"]["runsOrError"]["results"]
-    return [r for r in runs if (r["startTime"] or 0) >= since and r["endTime"]]
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -87,7 +78,7 @@ def main() -> None:
         if now >= next_probe and now < end:
             when = datetime.now(UTC)
             producer.send(probe_payload(keyword, len(produced) + 1, when))
-            producer.producer.flush(10)
+            producer.flush(10)
             produced.append(when.timestamp())
             next_probe += args.every
         day = Period("day", datetime.now(UTC).date())
@@ -110,7 +101,8 @@ def main() -> None:
               f"{statistics.median(as_of_lag):.0f} s, max {max(as_of_lag):.0f} s")
     today = datetime.now(UTC).date().isoformat()
     groups: dict[str, list[float]] = {}
-    for r in dagster_runs(f"http://{settings.host}:{settings.dagster_port}", started):
+    url = f"http://{settings.host}:{settings.dagster_port}"
+    for r in (r for r in dagster_runs(url, started) if r["endTime"]):
         tags = {t["key"]: t["value"] for t in r["tags"]}
         part = tags.get("dagster/partition") or tags.get("dagster/asset_partition_range_start", "")
         if r["jobName"] == "daily_trends_job":

@@ -115,9 +115,10 @@ def wait_until_spark_sees(spark, keyspace: str, table: str, timeout: float = 20.
     while True:
         try:
             # resolving the schema asks the connector for the table's metadata
-            if spark.read.format("org.apache.spark.sql.cassandra").options(
-                    keyspace=keyspace, table=table).load().schema:
-                return
+            schema = spark.read.format("org.apache.spark.sql.cassandra").options(
+                keyspace=keyspace, table=table).load().schema
+            assert schema.fields, f"{keyspace}.{table} has no columns"
+            return
         except Exception as exc:
             if "Couldn't find" not in str(exc) or time.monotonic() > deadline:
                 raise

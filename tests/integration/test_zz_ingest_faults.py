@@ -91,6 +91,14 @@ def test_a_new_owner_records_offsets_its_killed_predecessor_committed(keyspace_s
         (settings.consumer_group, settings.topic))
     with WorkerThread(settings, name="next-owner"):
         wait_until_drained(settings, producer.messages, timeout=60)
+    from tweektrend_dagster.ingest.progress import read_progress
+
+    progress = read_progress(cassandra, settings.kafka_bootstrap, settings.topic,
+                             settings.consumer_group)
+    # every row holds what Kafka committed: the end of each partition, none left at 0
+    assert {p: c for p, c in progress.committed.items() if c} == {
+        p: end for p, end in progress.end.items() if end}
+    assert progress.lag == 0
 
 
 def test_cassandra_stopped_and_restarted_mid_stream_loses_nothing(keyspace_settings, cassandra):
