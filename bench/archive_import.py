@@ -54,7 +54,7 @@ def generate(days: int, tweets: int, start: date, out: Path, seed: int) -> None:
 
 def expected_mentions(path: Path, keywords: list[str]) -> dict[str, int]:
     """doc _id → mentions, from the file alone: the matcher the producer uses, counted here."""
-    from tweektrend_dagster.analytics.periods import Period
+    from tweektrend_dagster.contracts.periods import Period
     from tweektrend_dagster.keywords import KeywordMatcher
     from tweektrend_dagster.tweets import InvalidTweet, parse_payload
     from tweektrend_dagster.tweets.inspect import iter_payloads

@@ -107,8 +107,8 @@ def simulate_archive(days: int, n: int, out: Path, seed: int = 11) -> list[int]:
 def archive(args) -> None:  # noqa: ANN001 - argparse namespace
     """Archive mode: the range's aggregates, then every period's documents, old or new API."""
     from tweektrend_dagster.analytics import pipeline
-    from tweektrend_dagster.analytics.periods import Period
     from tweektrend_dagster.analytics.store import AggregateStore
+    from tweektrend_dagster.contracts.periods import Period
 
     work = Path(args.work)
     raw_path = work / f"archive-{args.archive}d-{args.tweets}"
@@ -259,10 +259,10 @@ def main() -> None:
 
     from pyspark.sql import functions as F
 
-    from tweektrend_dagster.analytics.periods import Period
     from tweektrend_dagster.analytics.pipeline import aggregate_day, period_documents
     from tweektrend_dagster.analytics.source import RAW_TABLE, read_raw_days, write_cassandra
     from tweektrend_dagster.analytics.store import TOKENS, AggregateStore
+    from tweektrend_dagster.contracts.periods import Period
 
     work = Path(args.work)
     steps: dict[str, tuple[float, int]] = {}

@@ -14,8 +14,8 @@ import streamlit as st  # noqa: E402
 
 from streamlit_app import data, session, ui  # noqa: E402
 from streamlit_app.auth import AuthError  # noqa: E402
+from tweektrend_dagster.contracts.errors import ServiceUnavailable  # noqa: E402
 from tweektrend_dagster.keywords import InvalidKeyword  # noqa: E402
-from tweektrend_dagster.stack.errors import StackError  # noqa: E402
 
 st.set_page_config(page_title="TweekTrend", page_icon=":material/trending_up:", layout="wide")
 
@@ -147,6 +147,6 @@ def main() -> None:
 
 try:
     main()
-except StackError as exc:
+except ServiceUnavailable as exc:
     # a server is down: say which and how to start it, never a traceback
     st.error(str(exc), icon="🛑")

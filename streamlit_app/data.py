@@ -3,8 +3,8 @@ Cassandra (live feed) and X (tweepy actions).
 
 Two layers: `fetch_*` functions take explicit clients and are what tests and bench/dashboard.py
 call; the Streamlit wrappers below them make the clients once (st.cache_resource) and cache
-queries briefly (st.cache_data). A server that cannot be reached raises StackError whose message
-names the server and how to start it; app.py shows that message instead of a traceback.
+queries briefly (st.cache_data). A server that cannot be reached raises ServiceUnavailable,
+whose message names the server and how to start it; app.py shows that message, not a traceback.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from streamlit_app.auth import Accounts, load_data_keys, load_secret
-from tweektrend_dagster.analytics.periods import Period
 from tweektrend_dagster.assets.keyword_ranges import KEYWORD_RANGES
 from tweektrend_dagster.config import Settings
+from tweektrend_dagster.contracts.errors import ServiceUnavailable
+from tweektrend_dagster.contracts.periods import Period
 from tweektrend_dagster.keywords import KeywordRegistry, normalize_keyword
 from tweektrend_dagster.resources.clients import START_HINT, connect_cassandra, connect_mongo
-from tweektrend_dagster.stack.errors import StackError
 
 PERIODS = {"day": "Day", "week": "Week", "month": "Month", "quarter": "3 months"}
 MAX_KEYWORDS_PER_USER = 20
@@ -226,7 +226,7 @@ def fetch_live(
                 if len(rows) >= limit:
                     return rows[:limit]
     except DriverException as exc:
-        raise StackError(
+        raise ServiceUnavailable(
             f"Cassandra did not answer the live-feed query ({exc}). {START_HINT}"
         ) from exc
     return rows
@@ -317,7 +317,7 @@ def accounts() -> Accounts:
     try:
         return _accounts(s.mongo_uri, s.mongo_db, load_secret(s), tuple(load_data_keys(s)))
     except ValueError as exc:  # a malformed TWEEKTREND_DATA_KEY; the message names no key text
-        raise StackError(str(exc)) from exc
+        raise ServiceUnavailable(str(exc)) from exc
 
 
 @st.cache_resource(show_spinner=False)
@@ -337,7 +337,7 @@ def _mongo_call(fn, *args):
         return fn(*args)
     except PyMongoError as exc:
         s = settings()
-        raise StackError(
+        raise ServiceUnavailable(
             f"MongoDB (FerretDB) at {s.mongo_uri} failed: {exc}. {START_HINT}"
         ) from exc
 

@@ -9,8 +9,8 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from tweektrend_dagster.analytics.periods import PERIOD_KINDS, Period
 from tweektrend_dagster.assets.keyword_ranges import update_keyword_ranges
+from tweektrend_dagster.contracts.periods import PERIOD_KINDS, Period
 
 _WORDS = {
     "코로나": [

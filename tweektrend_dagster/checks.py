@@ -21,7 +21,7 @@ from typing import Any
 import dagster as dg
 from cassandra.concurrent import execute_concurrent_with_args
 
-from tweektrend_dagster.analytics.periods import Period, PeriodKind
+from tweektrend_dagster.contracts.periods import Period, PeriodKind
 
 MENTIONS_CHECK = "mentions_match_cassandra"
 EMPTY_CHECK = "no_empty_period"

@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import typer
 
-from tweektrend_dagster.stack.errors import StackError
+from tweektrend_dagster.contracts.errors import ServiceUnavailable
 
 app = typer.Typer(
     help="TweekTrend: keyword trends and a live feed for X/Twitter.",
@@ -40,7 +40,7 @@ def stack_up(
     try:
         stack = Stack(only=only or None)
         stack.up(servers_only=servers_only)
-    except StackError as exc:
+    except ServiceUnavailable as exc:
         _fail(f"tweektrend stack up: {exc}")
     _print_status(stack)
 
@@ -54,7 +54,7 @@ def stack_down(
 
     try:
         Stack(only=only or None).down()
-    except StackError as exc:
+    except ServiceUnavailable as exc:
         _fail(f"tweektrend stack down: {exc}")
 
 
@@ -164,7 +164,7 @@ def produce(
             options = {"path": file, "speed": speed, "loop": loop, "columns": columns}
         src = make_source(source, **options)
         ensure_topics(settings)
-    except (StackError, ValueError, FileNotFoundError) as exc:
+    except (ServiceUnavailable, ValueError, FileNotFoundError) as exc:
         _fail(f"tweektrend produce: {exc}")
     producer = TweetProducer(settings, watch)
     # SIGTERM (`stack down`, a service manager) as Ctrl-C: stop reading, deliver what is queued
@@ -212,7 +212,7 @@ def ingest(
         _, cluster = cassandra_session(settings)  # fail fast, with the message, before forking
         cluster.shutdown()
         ensure_topics(settings)
-    except StackError as exc:
+    except ServiceUnavailable as exc:
         _fail(f"tweektrend ingest: {exc}")
     raise typer.Exit(run_pool(settings, workers))
 

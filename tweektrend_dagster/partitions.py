@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
-from tweektrend_dagster.analytics.periods import Period, PeriodKind
+from tweektrend_dagster.contracts.periods import Period, PeriodKind
 
 # X's first tweet is from 2006-03-21; the partitions start with that year.
 PARTITIONS_START = os.environ.get("TWEEKTREND_PARTITIONS_START", "2006-01-01")

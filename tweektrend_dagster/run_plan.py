@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
-from tweektrend_dagster.analytics.periods import Period, PeriodKind
+from tweektrend_dagster.contracts.periods import Period, PeriodKind
 
 LANE = "tweektrend/lane"
 LIVE, IMPORT = "live", "import"

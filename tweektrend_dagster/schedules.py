@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 import dagster as dg
 
-from tweektrend_dagster.analytics.periods import Period, PeriodKind
+from tweektrend_dagster.contracts.periods import Period, PeriodKind
 from tweektrend_dagster.run_plan import LANE, LIVE, TRIGGER
 
 GRACE_HOURS = int(float(os.environ.get("TWEEKTREND_LATE_GRACE_HOURS", "6")))

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from tweektrend_dagster.stack.errors import StackError
+from tweektrend_dagster.contracts.errors import ServiceUnavailable
 from tweektrend_dagster.stack.launcher import Stack
 
 
@@ -53,7 +53,7 @@ def test_taken_port_gives_a_clear_error(ferret_only):
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", ferret_only.settings.mongo_port))
         blocker.listen()
-        with pytest.raises(StackError, match=r"port \d+ \(mongodb\).*already in use"):
+        with pytest.raises(ServiceUnavailable, match=r"port \d+ \(mongodb\).*already in use"):
             ferret_only.up()
     assert ferret_only.status()[0].state == "down"
 
@@ -94,7 +94,7 @@ def test_a_server_that_dies_at_start_is_reported_with_its_log(stack_settings, tm
     (home / "ferretdb" / "data").write_text("a file where the SQLite directory should be")
     settings = replace(stack_settings, home=home, mongo_port=_free_port())
     stack = Stack(settings, echo=lambda line: None, only=["ferretdb"])
-    with pytest.raises(StackError) as err:
+    with pytest.raises(ServiceUnavailable) as err:
         stack.up()
     stack.down()
     message = str(err.value)

@@ -24,7 +24,6 @@ from tests.unit.test_analytics_trends import (  # noqa: E402
 )
 from tweektrend_dagster.analytics.daily import TABLES  # noqa: E402
 from tweektrend_dagster.analytics.documents import build_documents  # noqa: E402
-from tweektrend_dagster.analytics.periods import Period  # noqa: E402
 from tweektrend_dagster.analytics.pipeline import (  # noqa: E402
     aggregate_day,
     aggregate_days,
@@ -35,6 +34,7 @@ from tweektrend_dagster.analytics.pipeline import (  # noqa: E402
 from tweektrend_dagster.analytics.rollup import compute_period  # noqa: E402
 from tweektrend_dagster.analytics.source import RAW_SCHEMA  # noqa: E402
 from tweektrend_dagster.analytics.store import TOKENS, AggregateStore  # noqa: E402
+from tweektrend_dagster.contracts.periods import Period  # noqa: E402
 from tweektrend_dagster.keywords import KeywordMatcher  # noqa: E402
 
 KEYWORDS = ["코로나", "bts", "covid", "netflix"]

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import dagster as dg
 
-from tweektrend_dagster.analytics.periods import Period
+from tweektrend_dagster.contracts.periods import Period
 from tweektrend_dagster.partitions import PARTITIONS
 
 

@@ -16,10 +16,10 @@ import pytest
 pyspark = pytest.importorskip("pyspark")
 
 from tweektrend_dagster.analytics.documents import build_documents  # noqa: E402
-from tweektrend_dagster.analytics.periods import Period  # noqa: E402
 from tweektrend_dagster.analytics.pipeline import aggregate_day, period_documents  # noqa: E402
 from tweektrend_dagster.analytics.source import RAW_SCHEMA  # noqa: E402
 from tweektrend_dagster.analytics.store import AggregateStore  # noqa: E402
+from tweektrend_dagster.contracts.periods import Period  # noqa: E402
 from tweektrend_dagster.keywords import KeywordMatcher  # noqa: E402
 from tweektrend_dagster.text.association import rank_related  # noqa: E402
 from tweektrend_dagster.text.tokenize import tokenize  # noqa: E402

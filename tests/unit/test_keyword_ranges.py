@@ -12,7 +12,6 @@ import pytest
 
 from streamlit_app import sample_data as sd
 from streamlit_app.data import fetch_keyword_range
-from tweektrend_dagster.analytics.periods import PERIOD_KINDS
 from tweektrend_dagster.assets.keyword_ranges import (
     BUSIEST_KEPT,
     KEYWORD_RANGES,
@@ -21,6 +20,7 @@ from tweektrend_dagster.assets.keyword_ranges import (
     rebuild_keyword_ranges,
     update_keyword_ranges,
 )
+from tweektrend_dagster.contracts.periods import PERIOD_KINDS
 
 pytestmark = pytest.mark.integration
 

@@ -24,7 +24,7 @@ def test_lag_counts_uncommitted_messages_per_partition():
 
 
 # ---- lanes and ranged runs (run_plan) -----------------------------------------------------------
-from tweektrend_dagster.analytics.periods import Period  # noqa: E402
+from tweektrend_dagster.contracts.periods import Period  # noqa: E402
 from tweektrend_dagster.partitions import PARTITIONS, partition_bounds  # noqa: E402
 from tweektrend_dagster.run_plan import (  # noqa: E402
     IMPORT,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from tweektrend_dagster.analytics.periods import SPIKE_WINDOW
+from tweektrend_dagster.contracts.periods import SPIKE_WINDOW
 
 DEFAULT_WINDOW = timedelta(hours=3)
 BASELINE_BUCKETS = SPIKE_WINDOW["day"]  # the same 24 trailing hours the spike score uses

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tweektrend_dagster.analytics.periods import MAX_LAG, SPIKE_WINDOW, Period
 from tweektrend_dagster.analytics.rollup import KeywordStats, PeriodStats, finite
+from tweektrend_dagster.contracts.periods import MAX_LAG, SPIKE_WINDOW, Period
 from tweektrend_dagster.text.association import rank_related
 from tweektrend_dagster.text.timeseries import best_lag, pct_change, spike_scores
 

@@ -14,7 +14,6 @@ from pyspark.sql import functions as F
 from tweektrend_dagster.analytics.daily import DAY_COLUMNS, TABLES, daily_tables, tokenised
 from tweektrend_dagster.analytics.documents import DEFAULT_REFERENCE, GRACE, build_documents
 from tweektrend_dagster.analytics.frames import parallelism, union_all
-from tweektrend_dagster.analytics.periods import Period
 from tweektrend_dagster.analytics.rollup import MIN_WORD_COUNT
 from tweektrend_dagster.analytics.rollup_many import compute_periods
 from tweektrend_dagster.analytics.source import parse_raw, read_raw_days
@@ -25,6 +24,7 @@ from tweektrend_dagster.analytics.tokens import (
     token_key,
     tokenize_keys,
 )
+from tweektrend_dagster.contracts.periods import Period
 
 # A refresh of the current day appends one small token file; past this many the day's token
 # table is rewritten as a few files (about every 4 hours at a 5-minute refresh interval).

@@ -17,8 +17,8 @@ from typing import Any
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from tweektrend_dagster.analytics.periods import Period
 from tweektrend_dagster.analytics.store import AggregateStore
+from tweektrend_dagster.contracts.periods import Period
 
 TOP_POSTS = 10
 TOP_USERS = 10

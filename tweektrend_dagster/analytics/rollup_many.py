@@ -20,7 +20,6 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from tweektrend_dagster.analytics.frames import union_all
-from tweektrend_dagster.analytics.periods import Period, PeriodKind, trailing_days
 from tweektrend_dagster.analytics.rollup import (
     MIN_WORD_COUNT,
     RELATED_CANDIDATES,
@@ -33,6 +32,7 @@ from tweektrend_dagster.analytics.rollup import (
     npmi_expr,
 )
 from tweektrend_dagster.analytics.store import AggregateStore
+from tweektrend_dagster.contracts.periods import Period, PeriodKind, trailing_days
 
 TABLES = ("totals", "hourly", "authors", "posts", "words", "background", "facets")
 

@@ -35,7 +35,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from tweektrend_dagster.analytics.periods import PERIOD_KINDS, Period
+from tweektrend_dagster.contracts.periods import PERIOD_KINDS, Period
 from tweektrend_dagster.resources.clients import MAX_UPDATES_PER_COMMAND
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,6 @@ from datetime import UTC, date, datetime, timedelta
 import dagster as dg
 
 from tweektrend_dagster.analytics.documents import DEFAULT_REFERENCE
-from tweektrend_dagster.analytics.periods import Period, PeriodKind
 from tweektrend_dagster.analytics.store import AggregateStore
 from tweektrend_dagster.assets.publish import (
     ensure_trend_indexes,
@@ -28,6 +27,7 @@ from tweektrend_dagster.assets.publish import (
     publish_documents,
 )
 from tweektrend_dagster.checks import check_specs, mentions_match_cassandra, no_empty_period
+from tweektrend_dagster.contracts.periods import Period, PeriodKind
 from tweektrend_dagster.partitions import PARTITIONS, daily_partitions
 from tweektrend_dagster.resources.servers import CassandraResource, MongoResource
 from tweektrend_dagster.resources.spark import SparkResource

@@ -6,7 +6,7 @@ from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewPartitions, NewTopic
 
 from tweektrend_dagster.config import Settings
-from tweektrend_dagster.stack.errors import StackError
+from tweektrend_dagster.contracts.errors import ServiceUnavailable
 
 
 def ensure_topics(settings: Settings, admin: AdminClient | None = None) -> list[str]:
@@ -15,7 +15,7 @@ def ensure_topics(settings: Settings, admin: AdminClient | None = None) -> list[
     try:
         meta = admin.list_topics(timeout=10)
     except KafkaException as exc:
-        raise StackError(
+        raise ServiceUnavailable(
             f"Kafka is not reachable at {settings.kafka_bootstrap} ({exc.args[0]}). "
             "Start the local stack with `tweektrend stack up`."
         ) from exc

@@ -19,7 +19,7 @@ from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from tweektrend_dagster.config import Settings
-from tweektrend_dagster.stack.errors import StackError
+from tweektrend_dagster.contracts.errors import ServiceUnavailable
 
 START_HINT = "Start the local stack with `tweektrend stack up` (or see README for Docker)."
 
@@ -47,7 +47,7 @@ def connect_cassandra(hosts: list[str], port: int, keyspace: str | None) -> tupl
         session = cluster.connect(keyspace)
     except NoHostAvailable as exc:
         cluster.shutdown()
-        raise StackError(
+        raise ServiceUnavailable(
             f"Cassandra is not reachable at {','.join(hosts)}:{port}. {START_HINT}"
         ) from exc
     return session, cluster
@@ -66,7 +66,8 @@ def connect_mongo(uri: str, database: str) -> Database:
         client.admin.command("ping")
     except PyMongoError as exc:
         client.close()
-        raise StackError(f"MongoDB (FerretDB) is not reachable at {uri}. {START_HINT}") from exc
+        raise ServiceUnavailable(
+            f"MongoDB (FerretDB) is not reachable at {uri}. {START_HINT}") from exc
     return client[database]
 
 

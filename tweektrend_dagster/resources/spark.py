@@ -25,7 +25,7 @@ from pydantic import PrivateAttr
 from pyspark.sql import SparkSession
 
 from tweektrend_dagster.config import Settings, spark_conf
-from tweektrend_dagster.stack.errors import StackError
+from tweektrend_dagster.contracts.errors import ServiceUnavailable
 
 _defaults = Settings.from_env()
 
@@ -85,7 +85,7 @@ def connect_session(remote: str, conf: dict[str, str] | None = None) -> SparkSes
     try:
         socket.create_connection((host, port), timeout=3).close()
     except OSError as exc:
-        raise StackError(
+        raise ServiceUnavailable(
             f"The Spark Connect server at {remote} is not answering ({exc.strerror or exc}). "
             "Start it with `tweektrend stack up` (it is one of the stack's servers), or point "
             "TWEEKTREND_SPARK_REMOTE at a running one (`local` runs Spark inside each run)."

@@ -13,8 +13,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from tweektrend_dagster.contracts.errors import ServiceUnavailable
 from tweektrend_dagster.stack import tools
-from tweektrend_dagster.stack.errors import StackError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RECIPES = REPO_ROOT / "docker"
@@ -34,7 +34,8 @@ def _run(cmd: list[str], cwd: Path, what: str, log: Path, env: dict | None = Non
         result = subprocess.run(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env)
     if result.returncode != 0:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
-        raise StackError(f"{what} failed (exit {result.returncode}); last lines of {log}:\n{tail}")
+        raise ServiceUnavailable(
+            f"{what} failed (exit {result.returncode}); last lines of {log}:\n{tail}")
 
 
 def maven_jars(component: str, cache: Path) -> Path:
@@ -94,7 +95,7 @@ def spark_connect_jars(cache: Path) -> list[Path]:
     against it (javac from the same JDK 17 as the servers)."""
     server = sorted(maven_jars("spark-connect", cache).glob("spark-connect_*.jar"))
     if not server:
-        raise StackError(f"No spark-connect jar in {maven_jars('spark-connect', cache)}")
+        raise ServiceUnavailable(f"No spark-connect jar in {maven_jars('spark-connect', cache)}")
     source = RECIPES / "spark" / "LoopbackOnlyInterceptor.java"
     target = cache / "spark-interceptor" / _digest(source, server[0])
     jar = target / "tweektrend-spark-interceptor.jar"

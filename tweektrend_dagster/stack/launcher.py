@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tweektrend_dagster.config import Settings
-from tweektrend_dagster.stack.errors import StackError
+from tweektrend_dagster.contracts.errors import ServiceUnavailable
 from tweektrend_dagster.stack.process import ManagedProcess, port_in_use
 from tweektrend_dagster.stack.servers import Server, all_servers
 
@@ -66,7 +66,7 @@ class Stack:
         servers = all_servers(self.settings)
         unknown = set(only or []) - {s.name for s in servers}
         if unknown:
-            raise StackError(
+            raise ServiceUnavailable(
                 f"Unknown server(s) {sorted(unknown)}; choose from "
                 f"{', '.join(s.name for s in servers)}."
             )
@@ -83,7 +83,7 @@ class Stack:
             if port_in_use(self.settings.host, port):
                 var = {"kafka": "KAFKA", "cassandra": "CASSANDRA", "ferretdb": "MONGO",
                        "spark": "SPARK_CONNECT"}[server.name]
-                raise StackError(
+                raise ServiceUnavailable(
                     f"Cannot start {server.title}: port {port} ({purpose}) on {self.settings.host} "
                     f"is already in use by another program.\nStop that program (see "
                     f"`ss -ltnp 'sport = :{port}'`) or choose other ports with the "
@@ -130,7 +130,7 @@ class Stack:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not proc.running():
-                raise StackError(
+                raise ServiceUnavailable(
                     f"{title} exited during start-up. Last lines of {proc.logfile}:\n"
                     f"{proc.log_tail(25)}"
                 )
@@ -138,7 +138,7 @@ class Stack:
             if answer:
                 return answer
             time.sleep(1)
-        raise StackError(
+        raise ServiceUnavailable(
             f"{title} did not answer at {address} within {timeout:.0f}s. "
             f"Last lines of {proc.logfile}:\n{proc.log_tail(25)}"
         )
@@ -158,7 +158,8 @@ class Stack:
                 self.echo(f"  {app.title}: already running (pid {proc.pid()})")
                 continue
             if app.port and port_in_use(self.settings.host, app.port):
-                raise StackError(f"Cannot start {app.title}: port {app.port} is already in use.")
+                raise ServiceUnavailable(
+                    f"Cannot start {app.title}: port {app.port} is already in use.")
             for target, source in app.files.items():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(source.read_text())
@@ -171,7 +172,7 @@ class Stack:
             else:
                 time.sleep(0.5)
                 if not proc.running():
-                    raise StackError(
+                    raise ServiceUnavailable(
                         f"{app.title} exited at once. Last lines of {proc.logfile}:\n"
                         f"{proc.log_tail(25)}"
                     )

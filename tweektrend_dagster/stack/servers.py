@@ -8,8 +8,8 @@ from pathlib import Path
 from string import Template
 
 from tweektrend_dagster.config import Settings, spark_conf
+from tweektrend_dagster.contracts.errors import ServiceUnavailable
 from tweektrend_dagster.stack import artifacts, tools
-from tweektrend_dagster.stack.errors import StackError
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -109,7 +109,7 @@ class Kafka(Server):
                 text=True,
             )
             if fmt.returncode != 0:
-                raise StackError(
+                raise ServiceUnavailable(
                     f"Formatting Kafka storage in {data} failed:\n{fmt.stdout}{fmt.stderr}"
                 )
         cmd = [

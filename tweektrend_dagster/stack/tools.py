@@ -9,7 +9,7 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
-from tweektrend_dagster.stack.errors import StackError
+from tweektrend_dagster.contracts.errors import ServiceUnavailable
 
 _JDK17_CANDIDATES = ["/usr/lib/jvm/java-17-openjdk-amd64", "/usr/lib/jvm/java-17-openjdk-arm64"]
 
@@ -40,7 +40,7 @@ def java() -> str:
         if major == 17:
             return candidate
     found = "; found " + ", ".join(seen) if seen else "; no java was found"
-    raise StackError(
+    raise ServiceUnavailable(
         "Java 17 is required to run Kafka and Cassandra" + found + ".\n"
         "Install it (Debian/Ubuntu: apt-get install openjdk-17-jdk-headless) "
         "or set JAVA_HOME to a JDK 17."
@@ -50,7 +50,7 @@ def java() -> str:
 def require(tool: str, install_hint: str) -> str:
     path = shutil.which(tool)
     if not path:
-        raise StackError(
+        raise ServiceUnavailable(
             f"`{tool}` is not on PATH; it is needed to fetch the servers. {install_hint}"
         )
     return path
