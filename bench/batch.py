@@ -260,7 +260,8 @@ def main() -> None:
     from pyspark.sql import functions as F
 
     from tweektrend_dagster.analytics.pipeline import aggregate_day, period_documents
-    from tweektrend_dagster.analytics.source import RAW_TABLE, read_raw_days, write_cassandra
+    from tweektrend_dagster.analytics.source import read_raw_days, write_cassandra
+    from tweektrend_dagster.contracts.names import RAW_TABLE
     from tweektrend_dagster.analytics.store import TOKENS, AggregateStore
     from tweektrend_dagster.contracts.periods import Period
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -19,9 +21,32 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"TWEEKTREND_{name} must be an integer, got {raw!r}") from exc
 
 
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name, str(default))
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"TWEEKTREND_{name} must be a number, got {raw!r}") from exc
+
+
+def _env_optional(name: str) -> str | None:
+    """An address or secret that has no local default: None when unset or blank."""
+    return os.environ.get(f"TWEEKTREND_{name}", "").strip() or None
+
+
+def _env_list(name: str, default: str = "") -> tuple[str, ...]:
+    return tuple(p.strip() for p in _env(name, default).split(",") if p.strip())
+
+
+def is_set(name: str) -> bool:
+    """Whether TWEEKTREND_{name} is set: the Dagster resources then show it as an EnvVar."""
+    return bool(os.environ.get(f"TWEEKTREND_{name}"))
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Resolved configuration. `Settings.from_env()` is the only constructor callers need."""
+    """Resolved configuration. `Settings.from_env()` is the only constructor callers need; no
+    other module reads the environment (tests/unit/test_settings.py greps for it)."""
 
     home: Path  # data and logs of every server live under here
     cache: Path  # downloaded jars and the FerretDB binary, shared between data dirs
@@ -46,6 +71,42 @@ class Settings:
     kafka_heap: str = "512m"
     cassandra_heap: str = "1G"
     spark_memory: str = "4g"  # the Spark Connect server's driver (local mode: all of Spark)
+    spark_master: str = "local[*]"  # where Spark runs its executors; spark://… on a cluster
+    # servers elsewhere (None: the local stack's address from host and port, see below)
+    kafka_bootstrap_override: str | None = None
+    cassandra_hosts_override: str | None = None
+    mongo_uri_override: str | None = field(default=None, repr=False)  # may hold a password
+    spark_remote_override: str | None = None
+    public_url_override: str | None = None
+    analytics_path_override: str | None = None
+    # trends
+    late_grace_hours: float = 6.0  # a period is final this long after its end
+    refresh_minutes: float = 5.0  # the least time between two runs of one changed day
+    reference_keyword: str = "코로나"  # the correlation's reference term
+    partitions_start: str = "2006-01-01"  # X's first tweet is from 2006-03-21
+    alert_window_hours: float = 3.0  # a spike older than this is not mailed
+    token_cache_size: int = 50_000  # texts whose tokens each process remembers
+    kiwi_threads: int = 1
+    # the local run (stack up)
+    workers: int = 2
+    simulator_rate: float = 50.0
+    demo_keywords: tuple[str, ...] = ()
+    python: str = sys.executable  # the interpreter every process of the stack runs
+    java_home: str | None = None
+    log_level: str = "INFO"
+    # mail
+    smtp_host: str | None = None  # None: `host` (the local mail catcher)
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_from: str = "TweekTrend <no-reply@tweektrend.local>"
+    smtp_security: str = "none"  # none | starttls | ssl
+    # X API
+    x_bearer_token: str | None = field(default=None, repr=False)
+    x_api_base: str | None = None  # another base URL for api.twitter.com (tests, proxies)
+    # dashboard
+    secret_key: str | None = field(default=None, repr=False)  # None: generated under home
+    data_keys: tuple[str, ...] = field(default=(), repr=False)  # () : generated under home
+    trust_proxy: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -75,6 +136,36 @@ class Settings:
             kafka_heap=_env("KAFKA_HEAP", "512m"),
             cassandra_heap=_env("CASSANDRA_HEAP", "1G"),
             spark_memory=_env("SPARK_MEMORY", "4g"),
+            spark_master=_env("SPARK_MASTER", "local[*]"),
+            kafka_bootstrap_override=_env_optional("KAFKA_BOOTSTRAP"),
+            cassandra_hosts_override=_env_optional("CASSANDRA_HOSTS"),
+            mongo_uri_override=_env_optional("MONGO_URI"),
+            spark_remote_override=_env_optional("SPARK_REMOTE"),
+            public_url_override=_env_optional("PUBLIC_URL"),
+            analytics_path_override=_env_optional("ANALYTICS_PATH"),
+            late_grace_hours=_env_float("LATE_GRACE_HOURS", 6.0),
+            refresh_minutes=_env_float("REFRESH_MINUTES", 5.0),
+            reference_keyword=_env("REFERENCE_KEYWORD", "코로나"),
+            partitions_start=_env("PARTITIONS_START", "2006-01-01"),
+            alert_window_hours=_env_float("ALERT_WINDOW_HOURS", 3.0),
+            token_cache_size=_env_int("TOKEN_CACHE_SIZE", 50_000),
+            kiwi_threads=max(0, _env_int("KIWI_THREADS", 1)),
+            workers=_env_int("WORKERS", 2),
+            simulator_rate=_env_float("SIMULATOR_RATE", 50.0),
+            demo_keywords=_env_list("DEMO_KEYWORDS", "코로나,BTS,넷플릭스,covid"),
+            python=_env("PYTHON", sys.executable),
+            java_home=os.environ.get("JAVA_HOME") or None,
+            log_level=_env("LOG_LEVEL", "INFO"),
+            smtp_host=_env_optional("SMTP_HOST"),
+            smtp_user=_env_optional("SMTP_USER"),
+            smtp_password=_env_optional("SMTP_PASSWORD"),
+            smtp_from=_env("SMTP_FROM", "TweekTrend <no-reply@tweektrend.local>"),
+            smtp_security=_env("SMTP_SECURITY", "none").strip().lower(),
+            x_bearer_token=_env_optional("X_BEARER_TOKEN"),
+            x_api_base=_env_optional("X_API_BASE"),
+            secret_key=_env_optional("SECRET_KEY"),
+            data_keys=_env_list("DATA_KEY"),
+            trust_proxy=_env("TRUST_PROXY", "0") == "1",
         )
 
     # Addresses as clients want them; explicit variables win (production points them elsewhere).
@@ -82,31 +173,35 @@ class Settings:
     def public_url(self) -> str:
         """The dashboard's address in mails (verification links, alerts): TWEEKTREND_PUBLIC_URL
         behind a proxy, else the local Streamlit address."""
-        return _env("PUBLIC_URL", f"http://{self.host}:{self.streamlit_port}").rstrip("/")
+        url = self.public_url_override or f"http://{self.host}:{self.streamlit_port}"
+        return url.rstrip("/")
 
     @property
     def kafka_bootstrap(self) -> str:
-        return _env("KAFKA_BOOTSTRAP", f"{self.host}:{self.kafka_port}")
+        return self.kafka_bootstrap_override or f"{self.host}:{self.kafka_port}"
 
     @property
     def cassandra_hosts(self) -> list[str]:
-        return _env("CASSANDRA_HOSTS", self.host).split(",")
+        return (self.cassandra_hosts_override or self.host).split(",")
 
     @property
     def mongo_uri(self) -> str:
-        return _env("MONGO_URI", f"mongodb://{self.host}:{self.mongo_port}/")
-
-    @property
-    def spark_master(self) -> str:
-        """Where the Spark Connect server (or a local session) runs its executors: local[*], or
-        a cluster's spark:// master."""
-        return _env("SPARK_MASTER", "local[*]")
+        return self.mongo_uri_override or f"mongodb://{self.host}:{self.mongo_port}/"
 
     @property
     def spark_remote(self) -> str:
         """The Spark Connect server Dagster runs attach to (sc://host:port), so no run pays a
         Spark start; `local` runs a Spark inside each run's process instead."""
-        return _env("SPARK_REMOTE", f"sc://{self.host}:{self.spark_connect_port}")
+        return self.spark_remote_override or f"sc://{self.host}:{self.spark_connect_port}"
+
+    @property
+    def analytics_path(self) -> str:
+        """Where the daily aggregate tables live (a folder, or any URI Spark can write)."""
+        return self.analytics_path_override or str(self.home / "analytics")
+
+    @property
+    def late_grace(self) -> timedelta:
+        return timedelta(hours=self.late_grace_hours)
 
     @property
     def logs(self) -> Path:

@@ -60,13 +60,12 @@ def tweets():
 def load(spark, keyspace: str, items) -> None:
     from tests.conftest import wait_until_spark_sees
     from tweektrend_dagster.analytics.source import (
-        KEYWORD_TABLE,
         RAW_SCHEMA,
-        RAW_TABLE,
         keyword_rows,
         parse_raw,
         write_cassandra,
     )
+    from tweektrend_dagster.contracts.names import KEYWORD_TABLE, RAW_TABLE
 
     wait_until_spark_sees(spark, keyspace, "ingested_days")
     rows = [(x.created_at.date(), x.created_at.hour, x.id, x.created_at, x.to_json().decode(),

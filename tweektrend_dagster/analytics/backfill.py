@@ -15,13 +15,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from tweektrend_dagster.analytics.source import (
-    KEYWORD_TABLE,
-    RAW_TABLE,
-    keyword_rows,
-    parse_raw,
-    write_cassandra,
-)
+from tweektrend_dagster.analytics.source import keyword_rows, parse_raw, write_cassandra
+from tweektrend_dagster.contracts.names import KEYWORD_TABLE, RAW_TABLE
 
 if TYPE_CHECKING:
     import pyarrow as pa

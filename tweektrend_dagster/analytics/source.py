@@ -14,6 +14,9 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from tweektrend_dagster.contracts.names import RAW_TABLE
+from tweektrend_dagster.contracts.tables import RAW_TWEETS, TWEETS_BY_KEYWORD, Table
+
 _AUTHOR = T.StructType(
     [
         T.StructField("id", T.StringType()),
@@ -51,8 +54,18 @@ TWEET_SCHEMA = T.StructType(
     ]
 )
 
-RAW_TABLE = "raw_tweets_by_day"
-KEYWORD_TABLE = "tweets_by_keyword"
+# the Spark type of each CQL type the tables use (contracts.tables.SPARK_TYPES names them)
+_SPARK_TYPES = {
+    "string": T.StringType(), "date": T.DateType(), "tinyint": T.ByteType(),
+    "int": T.IntegerType(), "bigint": T.LongType(), "timestamp": T.TimestampType(),
+    "array<string>": T.ArrayType(T.StringType()),
+}
+
+
+def spark_schema(table: Table) -> T.StructType:
+    """A Cassandra table's rows as Spark sees them through the connector."""
+    return T.StructType(
+        [T.StructField(name, _SPARK_TYPES[kind]) for name, kind in table.spark_types().items()])
 
 
 def cassandra_table(spark: SparkSession, keyspace: str, table: str) -> DataFrame:
@@ -107,29 +120,17 @@ def parse_raw(raw: DataFrame) -> DataFrame:
     )
 
 
-RAW_SCHEMA = T.StructType(
-    [
-        T.StructField("day", T.DateType()),
-        T.StructField("hour", T.ByteType()),
-        T.StructField("id", T.LongType()),
-        T.StructField("created_at", T.TimestampType()),
-        T.StructField("tweet", T.StringType()),
-        T.StructField("keywords", T.ArrayType(T.StringType())),
-    ]
-)
+RAW_SCHEMA = spark_schema(RAW_TWEETS)
 
 
 def keyword_rows(tweets: DataFrame, ingested_at: Column | None = None) -> DataFrame:
     """Parsed tweets → `tweets_by_keyword` rows, one per (tweet, keyword in `keywords`)."""
     kt = tweets.select("*", F.explode("keywords").alias("keyword"))
-    return kt.select(
-        "keyword", "day", F.col("hour").cast("byte").alias("hour"), "created_at", "id",
-        "text", "lang", "author_id", "author_username", "author_name",
-        F.col("author_followers").cast("int").alias("author_followers"), "author_location",
-        "relation", "related_id", "hashtags", "mentions", "urls", "source", "place", "country",
-        *[F.col(m).cast("int").alias(m) for m in ("retweets", "likes", "replies", "quotes")],
-        (ingested_at if ingested_at is not None else F.current_timestamp()).alias("ingested_at"),
-    )
+    ingested_at = ingested_at if ingested_at is not None else F.current_timestamp()
+    return kt.select(*[
+        (ingested_at if name == "ingested_at" else F.col(name)).cast(kind).alias(name)
+        for name, kind in TWEETS_BY_KEYWORD.spark_types().items()
+    ])
 
 
 def write_cassandra(df: DataFrame, keyspace: str, table: str) -> None:

@@ -10,35 +10,27 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from tweektrend_dagster.contracts.tables import (
+    INGESTED_DAYS,
+    INGESTION_PROGRESS,
+    RAW_TWEETS,
+    TWEET_ENGAGEMENT,
+    TWEETS_BY_KEYWORD,
+)
 from tweektrend_dagster.tweets import Tweet
 
 INT_MAX = 2**31 - 1  # Cassandra `int`
 
-INSERT_RAW = (
-    "INSERT INTO raw_tweets_by_day (day, hour, id, created_at, tweet, keywords)"
-    " VALUES (?,?,?,?,?,?)"
-)
-INSERT_BY_KEYWORD = (
-    "INSERT INTO tweets_by_keyword (keyword, day, hour, created_at, id, text, lang, author_id,"
-    " author_username, author_name, author_followers, author_location, relation, related_id,"
-    " hashtags, mentions, urls, source, place, country, retweets, likes, replies, quotes,"
-    " ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-)
+INSERT_RAW = RAW_TWEETS.insert_cql()
+INSERT_BY_KEYWORD = TWEETS_BY_KEYWORD.insert_cql()  # values: keyword_row, in column order
 # The write timestamp is the observation time, so the newest observation wins in any order.
-INSERT_ENGAGEMENT = (
-    "INSERT INTO tweet_engagement (id, retweets, likes, replies, quotes, observed_at)"
-    " VALUES (?,?,?,?,?,?) USING TIMESTAMP ?"
-)
-INSERT_DAY = "INSERT INTO ingested_days (scope, day, updated_at) VALUES ('all', ?, ?)"
-INSERT_PROGRESS = (
-    "INSERT INTO ingestion_progress (consumer_group, topic, partition, committed_offset,"
-    " watermark, updated_at) VALUES (?,?,?,?,?,?)"
-)
+INSERT_ENGAGEMENT = TWEET_ENGAGEMENT.insert_cql(using="TIMESTAMP ?")
+INSERT_DAY = INGESTED_DAYS.insert_cql(("day", "updated_at"), constants={"scope": "'all'"})
+INSERT_PROGRESS = INGESTION_PROGRESS.insert_cql(
+    ("consumer_group", "topic", "partition", "committed_offset", "watermark", "updated_at"))
 # the offset alone (the watermark is left as it is): what a new owner finds committed
-INSERT_PROGRESS_OFFSET = (
-    "INSERT INTO ingestion_progress (consumer_group, topic, partition, committed_offset,"
-    " updated_at) VALUES (?,?,?,?,?)"
-)
+INSERT_PROGRESS_OFFSET = INGESTION_PROGRESS.insert_cql(
+    ("consumer_group", "topic", "partition", "committed_offset", "updated_at"))
 
 
 def day_hour(tweet: Tweet) -> tuple[date, int]:
