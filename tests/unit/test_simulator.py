@@ -12,13 +12,13 @@ import orjson
 import pytest
 
 from tweektrend_dagster.ingest.sources import Source, make_source
-from tweektrend_dagster.ingest.sources import simulator_vocab as V
 from tweektrend_dagster.ingest.sources.simulator import (
     TWITTER_EPOCH_MS,
     Simulator,
     Zipf,
     generate,
 )
+from tweektrend_dagster.ingest.sources.simulator import vocab as V
 from tweektrend_dagster.tweets.parsers import parse_payload
 
 START = datetime(2024, 3, 1, tzinfo=UTC)
