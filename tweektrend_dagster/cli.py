@@ -151,7 +151,7 @@ def produce(
         options: dict = {}
         if source == "simulator":
             topics = sorted(set(registry.active_keywords()) | set(fixed)) or None
-            from tweektrend_dagster.ingest.sources.simulator_vocab import DEFAULT_KEYWORDS
+            from tweektrend_dagster.ingest.sources.simulator import DEFAULT_KEYWORDS
 
             options = {
                 "seed": seed,
