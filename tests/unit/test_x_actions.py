@@ -18,7 +18,7 @@ from oauthlib.oauth1.rfc5849.utils import parse_authorization_header
 
 from streamlit_app import data
 from tests.fake_http import Recorder, RecordingHandler, serve
-from tweektrend_dagster.ingest.sources.x_api import API_BASE_ENV
+from tweektrend_dagster.x.http import API_BASE_ENV
 
 # tweepy takes the acting user's id from the access token's prefix: "12345-..." -> 12345
 USER_ID = "12345"

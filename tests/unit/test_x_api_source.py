@@ -19,17 +19,19 @@ import pytest
 from tests.fake_http import Recorder, RecordingHandler, serve
 from tweektrend_dagster.ingest.sources import make_source
 from tweektrend_dagster.ingest.sources.x_api import (
-    BEARER_TOKEN_ENV,
-    MissingBearerToken,
-    XApiError,
     XFilteredStream,
     XSampleStream,
-    bearer_token_from_env,
     make_client,
     rule_value,
     sync_rules,
 )
 from tweektrend_dagster.tweets.parsers import parse_payload
+from tweektrend_dagster.x.http import (
+    BEARER_TOKEN_ENV,
+    MissingBearerToken,
+    XApiError,
+    bearer_token_from_env,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "x_api"
 FILTER_PATH = "/2/tweets/search/stream"

@@ -6,8 +6,8 @@ queue blocks tweepy's thread, so a slow producer slows the read instead of losin
 
 Configuration: the bearer token comes from `TWEEKTREND_X_BEARER_TOKEN`; `TWEEKTREND_X_API_BASE`
 (or `api_base=`) points the client somewhere else than https://api.twitter.com, e.g. a proxy or the
-recorded-response server of the tests. `make_user_client` is the same for a user's own OAuth 1.0a
-keys (the dashboard's like / repost / reply).
+recorded-response server of the tests (both through `tweektrend_dagster.x.http`, which the
+dashboard's user client in `tweektrend_dagster.x.user_client` shares).
 
 Rules: `sync_rules(client, keywords)` makes the stream's rules equal to the keyword set, one rule
 per keyword with tag = keyword, so `matching_rules[].tag` in every payload names the keyword.
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import queue
 import re
 import threading
@@ -30,14 +29,18 @@ from typing import Any
 import orjson
 import requests
 import tweepy
-from requests.adapters import HTTPAdapter
 from tweepy import StreamRule
 
-log = logging.getLogger(__name__)
+from tweektrend_dagster.x.http import (
+    BEARER_TOKEN_ENV,
+    X_API_HOST,
+    XApiError,
+    api_base_or_env,
+    bearer_token_from_env,
+    rebase,
+)
 
-BEARER_TOKEN_ENV = "TWEEKTREND_X_BEARER_TOKEN"
-API_BASE_ENV = "TWEEKTREND_X_API_BASE"
-X_API_HOST = "https://api.twitter.com"  # tweepy 4.17 hard-codes this host (api.x.com is the same)
+log = logging.getLogger(__name__)
 
 # Everything the parsers and the trend tables use: author, metrics, place, referenced posts.
 TWEET_FIELDS = (
@@ -103,65 +106,12 @@ MAX_RULE_LENGTH = 512
 FATAL_STATUSES = {400: "bad request", 401: "unauthorized", 403: "forbidden", 404: "not found"}
 
 
-class XApiError(RuntimeError):
-    """X refused us in a way retrying will not fix (bad token, no access to the endpoint)."""
-
-
-class MissingBearerToken(XApiError):
-    pass
-
-
-def bearer_token_from_env() -> str:
-    """The app's bearer token from TWEEKTREND_X_BEARER_TOKEN, or a clear error naming it."""
-    token = os.environ.get(BEARER_TOKEN_ENV, "").strip()
-    if not token:
-        raise MissingBearerToken(
-            f"{BEARER_TOKEN_ENV} is not set: export the bearer token of your X developer app "
-            f"(Developer Portal > Projects & Apps > Keys and tokens) to use the x-api and x-sample "
-            f"sources, or use the simulator or replay source instead"
-        )
-    return token
-
-
-class _RebaseAdapter(HTTPAdapter):
-    """Sends requests for https://api.twitter.com/... to another base URL."""
-
-    def __init__(self, base: str) -> None:
-        super().__init__()
-        self.base = base.rstrip("/")
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        url = request.url or ""
-        if url.startswith(X_API_HOST):
-            request.url = self.base + url[len(X_API_HOST) :]
-        return super().send(request, **kwargs)
-
-
-def _rebase(client: tweepy.Client | tweepy.StreamingClient, api_base: str | None) -> None:
-    api_base = api_base or os.environ.get(API_BASE_ENV) or None
-    if api_base:
-        client.session.mount(X_API_HOST, _RebaseAdapter(api_base))
-
-
 def make_client(
     bearer_token: str | None = None, *, api_base: str | None = None, **options: Any
 ) -> tweepy.StreamingClient:
     """A tweepy StreamingClient for rule management (token from the environment by default)."""
     client = tweepy.StreamingClient(bearer_token or bearer_token_from_env(), **options)
-    _rebase(client, api_base)
-    return client
-
-
-def make_user_client(creds: dict[str, str], *, api_base: str | None = None) -> tweepy.Client:
-    """A tweepy Client acting as one user (OAuth 1.0a: consumer key/secret, access token/secret),
-    sent to `api_base` / TWEEKTREND_X_API_BASE like the streams."""
-    client = tweepy.Client(
-        consumer_key=creds["consumer_key"],
-        consumer_secret=creds["consumer_secret"],
-        access_token=creds["access_token"],
-        access_token_secret=creds["access_token_secret"],
-    )
-    _rebase(client, api_base)
+    rebase(client, api_base)
     return client
 
 
@@ -343,7 +293,7 @@ class XStream:
         self._client = _QueueingClient(
             self._token, self._queue, daemon=True, max_retries=max_retries
         )
-        _rebase(self._client, api_base)
+        rebase(self._client, api_base)
         self._params: dict[str, Any] = dict(STREAM_PARAMS)
         if backfill_minutes:
             self._params["backfill_minutes"] = backfill_minutes
@@ -444,7 +394,7 @@ class XFilteredStream(XStream):
                 f"include the filtered stream ({exc})"
             ) from exc
         except requests.ConnectionError as exc:
-            base = self._api_base or os.environ.get(API_BASE_ENV) or X_API_HOST
+            base = api_base_or_env(self._api_base) or X_API_HOST
             raise XApiError(f"cannot reach the X API at {base}: {exc}") from exc
         self._synced = frozenset(k for k in wanted if k)
         return result
