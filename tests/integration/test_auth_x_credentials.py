@@ -1,19 +1,16 @@
-"""Users' X API keys are encrypted at rest: key loading and rotation are pure; the Accounts
-round trips run on a fresh Mongo database of the test stack."""
+"""Users' X API keys are encrypted at rest: the Accounts round trips on a fresh Mongo database
+of the test stack (key loading and the cipher, pure: tests/unit/test_auth_rules.py)."""
 
 from __future__ import annotations
 
 import json
-import stat
-from dataclasses import replace
 
 import bson
 import pytest
 from cryptography.fernet import Fernet
 
-from streamlit_app import auth
 from streamlit_app.auth import Accounts
-from tweektrend_dagster.config import Settings
+from streamlit_app.auth.x_keys import LEGACY_X_CREDS_FIELD, X_CREDS_FIELD
 
 GOOD = "Tr3nd-watcher!"
 # long, distinctive values so "not in the raw document" can only pass when they are encrypted
@@ -27,38 +24,6 @@ KEYS = {
 
 def _key() -> str:
     return Fernet.generate_key().decode()
-
-
-def _settings(tmp_path) -> Settings:
-    return replace(Settings.from_env(), home=tmp_path)
-
-
-# --- the key source (pure) ---------------------------------------------------------------------
-def test_data_key_file_is_made_once_with_owner_only_permissions(tmp_path, monkeypatch):
-    monkeypatch.delenv(auth.DATA_KEY_ENV, raising=False)
-    keys = auth.load_data_keys(_settings(tmp_path))
-    path = tmp_path / "data_key"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert len(keys) == 1 and auth.load_data_keys(_settings(tmp_path)) == keys
-    assert keys[0] != auth.load_secret(_settings(tmp_path))  # not the signing key
-    auth.data_cipher(keys)  # a valid Fernet key
-
-
-def test_data_keys_from_env_in_rotation_order(tmp_path, monkeypatch):
-    new, old = _key(), _key()
-    monkeypatch.setenv(auth.DATA_KEY_ENV, f" {new} ,{old},")
-    assert auth.load_data_keys(_settings(tmp_path)) == [new, old]
-    assert not (tmp_path / "data_key").exists()
-
-
-def test_bad_data_key_error_names_position_not_key_material():
-    bad = "not-a-fernet-key-0123456789"
-    with pytest.raises(ValueError, match="key 2 of 2") as info:
-        auth.data_cipher([_key(), bad])
-    assert bad not in str(info.value) and info.value.__cause__ is None
-    assert info.value.__suppress_context__
-    with pytest.raises(ValueError, match="No data encryption key"):
-        auth.data_cipher([])
 
 
 # --- Accounts on the test stack ----------------------------------------------------------------
@@ -76,7 +41,7 @@ def _assert_no_plaintext(mongo_db, user_id: str) -> None:
     raw = _raw(mongo_db, user_id)
     for value in KEYS.values():
         assert value.encode() not in raw
-    assert auth.LEGACY_X_CREDS_FIELD.encode() + b"\x00" not in raw  # no plaintext field left
+    assert LEGACY_X_CREDS_FIELD.encode() + b"\x00" not in raw  # no plaintext field left
 
 
 @pytest.mark.integration
@@ -89,19 +54,19 @@ def test_saved_keys_round_trip_and_are_not_stored_in_plaintext(mongo_db, user_id
     assert accounts.x_credentials_state(user_id) == "saved"
     assert accounts.user(user_id).has_x_credentials
     _assert_no_plaintext(mongo_db, user_id)
-    token = mongo_db["users"].find_one({"_id": user_id})[auth.X_CREDS_FIELD]
+    token = mongo_db["users"].find_one({"_id": user_id})[X_CREDS_FIELD]
     assert key.encode() not in _raw(mongo_db, user_id)
     assert json.loads(Fernet(key).decrypt(token.encode())) == KEYS
     accounts.set_x_credentials(user_id, None)
     assert accounts.x_credentials(user_id) is None
     assert not accounts.user(user_id).has_x_credentials
-    assert auth.X_CREDS_FIELD not in mongo_db["users"].find_one({"_id": user_id})
+    assert X_CREDS_FIELD not in mongo_db["users"].find_one({"_id": user_id})
 
 
 @pytest.mark.integration
 def test_legacy_plaintext_is_read_and_encrypted_on_read(mongo_db, user_id):
     users = mongo_db["users"]
-    users.update_one({"_id": user_id}, {"$set": {auth.LEGACY_X_CREDS_FIELD: KEYS}})
+    users.update_one({"_id": user_id}, {"$set": {LEGACY_X_CREDS_FIELD: KEYS}})
     accounts = Accounts(mongo_db, "test-secret", [_key()])
     assert accounts.user(user_id).has_x_credentials
     assert accounts.x_credentials(user_id) == KEYS
@@ -112,7 +77,7 @@ def test_legacy_plaintext_is_read_and_encrypted_on_read(mongo_db, user_id):
 @pytest.mark.integration
 def test_legacy_plaintext_is_encrypted_by_the_start_up_sweep(mongo_db, user_id):
     users = mongo_db["users"]
-    users.update_one({"_id": user_id}, {"$set": {auth.LEGACY_X_CREDS_FIELD: KEYS}})
+    users.update_one({"_id": user_id}, {"$set": {LEGACY_X_CREDS_FIELD: KEYS}})
     accounts = Accounts(mongo_db, "test-secret", [_key()])
     assert accounts.encrypt_legacy_x_credentials() == 1
     _assert_no_plaintext(mongo_db, user_id)
@@ -127,7 +92,7 @@ def test_keys_under_a_lost_data_key_read_as_none_not_an_error(mongo_db, user_id)
     assert other.x_credentials(user_id) is None
     assert other.x_credentials_state(user_id) == "unreadable"
     assert Accounts(mongo_db, "test-secret").x_credentials_state(user_id) == "unreadable"
-    mongo_db["users"].update_one({"_id": user_id}, {"$set": {auth.X_CREDS_FIELD: "garbage"}})
+    mongo_db["users"].update_one({"_id": user_id}, {"$set": {X_CREDS_FIELD: "garbage"}})
     assert other.x_credentials_state(user_id) == "unreadable"
     other.set_x_credentials(user_id, KEYS)  # entering them again works
     assert other.x_credentials(user_id) == KEYS

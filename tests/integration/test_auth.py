@@ -1,5 +1,5 @@
-"""Accounts: password rules, sign-up, verification links, login rate limiting, sessions.
-The rules are pure; the rest runs on a fresh Mongo database of the test stack."""
+"""Accounts on a fresh Mongo database of the test stack: sign-up, verification links, login
+rate limiting, sessions, OIDC users (the pure rules: tests/unit/test_auth_rules.py)."""
 
 from __future__ import annotations
 
@@ -8,29 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography.fernet import Fernet
 
-from streamlit_app import auth
-from streamlit_app.auth import Accounts, AuthError, RateLimited, password_problems
+from streamlit_app.auth import Accounts, AuthError, RateLimited, User
+from streamlit_app.auth import rate_limits as limits
 
 GOOD = "Tr3nd-watcher!"
-
-
-def test_password_rules_explain_what_is_wrong():
-    assert password_problems(GOOD, "me@example.com") == []
-    assert any("10 characters" in p for p in password_problems("Ab1!", ""))
-    assert any("two of" in p for p in password_problems("onlylowercaseletters", ""))
-    assert any("common" in p for p in password_problems("password123", ""))
-    assert any("e-mail name" in p for p in password_problems("minsu-2024-secret", "minsu@x.kr"))
-
-
-def test_email_check():
-    assert auth.email_problem("a@example.com") is None
-    assert auth.email_problem("not-an-email") is not None
-    assert auth.normalize_email("  Me@Example.COM ") == "me@example.com"
-
-
-def test_rate_limited_message_says_how_long():
-    assert "30 seconds" in str(RateLimited(29.6))
-    assert "15 minutes" in str(RateLimited(900))
 
 
 @pytest.fixture
@@ -40,7 +21,7 @@ def accounts(mongo_db):
     return a
 
 
-def _verified(accounts: Accounts, email: str = "me@example.com") -> auth.User:
+def _verified(accounts: Accounts, email: str = "me@example.com") -> User:
     accounts.sign_up(email, GOOD)
     return accounts.verify_email(accounts.verification_token(email))
 
@@ -84,26 +65,26 @@ def test_verification_links_are_signed_and_expire(accounts):
 @pytest.mark.integration
 def test_failed_logins_lock_the_email_and_ip_pair_exponentially(accounts, mongo_db):
     _verified(accounts)
-    for _ in range(auth.FREE_FAILURES - 1):
+    for _ in range(limits.FREE_FAILURES - 1):
         with pytest.raises(AuthError, match="Wrong e-mail or password"):
             accounts.login("me@example.com", "wrong", "10.0.0.1")
     with pytest.raises(AuthError, match="Wrong"):
         accounts.login("me@example.com", "wrong", "10.0.0.1")  # this failure locks
     with pytest.raises(RateLimited) as first:
         accounts.login("me@example.com", GOOD, "10.0.0.1")  # even the right password waits
-    assert 0 < first.value.retry_after <= auth.LOCK_BASE.total_seconds()
+    assert 0 < first.value.retry_after <= limits.LOCK_BASE.total_seconds()
     # another address is not locked out by this one
     accounts.login("me@example.com", GOOD, "10.0.0.2")
     # the next failure doubles the wait
-    key = auth._digest("me@example.com", "10.0.0.1")
+    key = limits.attempt_key("me@example.com", "10.0.0.1")
     mongo_db["login_attempts"].update_one({"_id": key}, {"$set": {"locked_until": None}})
     with pytest.raises(AuthError):
         accounts.login("me@example.com", "wrong", "10.0.0.1")
     with pytest.raises(RateLimited) as second:
         accounts.login("me@example.com", GOOD, "10.0.0.1")
-    assert second.value.retry_after > auth.LOCK_BASE.total_seconds()
+    assert second.value.retry_after > limits.LOCK_BASE.total_seconds()
     # unknown e-mails are counted too (no way to probe which addresses exist)
-    for _ in range(auth.FREE_FAILURES):
+    for _ in range(limits.FREE_FAILURES):
         with pytest.raises(AuthError, match="Wrong"):
             accounts.login("nobody@example.com", GOOD, "10.0.0.1")
     with pytest.raises(RateLimited):
@@ -117,8 +98,8 @@ def test_success_resets_and_old_failures_are_forgotten(accounts, mongo_db):
         accounts.login("me@example.com", "wrong", "ip")
     accounts.login("me@example.com", GOOD, "ip")
     assert mongo_db["login_attempts"].count_documents({}) == 0
-    key = auth._digest("me@example.com", "ip")
-    old = datetime.now(UTC) - auth.FAILURE_MEMORY - timedelta(minutes=1)
+    key = limits.attempt_key("me@example.com", "ip")
+    old = datetime.now(UTC) - limits.FAILURE_MEMORY - timedelta(minutes=1)
     mongo_db["login_attempts"].insert_one({"_id": key, "failures": 50, "last_failure": old})
     with pytest.raises(AuthError, match="Wrong"):
         accounts.login("me@example.com", "wrong", "ip")

@@ -1,0 +1,155 @@
+"""`Accounts`: every account operation over one Mongo database, the one object the dashboard's
+data module holds. It wires the pieces (sign-up, login limits, sessions, OIDC, X keys) to their
+collections and keeps the small per-user settings (pending keywords, spike alert mails)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+import pymongo
+from pymongo.database import Database
+
+from streamlit_app.auth import oidc, signup
+from streamlit_app.auth.cipher import DataCipher
+from streamlit_app.auth.errors import AuthError
+from streamlit_app.auth.passwords import (
+    hash_password,
+    needs_rehash,
+    normalize_email,
+    password_matches,
+)
+from streamlit_app.auth.rate_limits import LoginAttempts
+from streamlit_app.auth.sessions import SessionStore
+from streamlit_app.auth.tokens import Signer
+from streamlit_app.auth.users import User
+from streamlit_app.auth.x_keys import XKeyStore
+from tweektrend_dagster.contracts import names
+
+
+class Accounts:
+    """Every account operation over one Mongo database."""
+
+    def __init__(self, db: Database, secret: str, data_keys: Sequence[str] = ()) -> None:
+        """`data_keys` (see load_data_keys) encrypt users' X keys; without them X keys can be
+        neither saved nor read."""
+        self.db = db
+        self.users = db[names.USERS]
+        self.sessions = db[names.SESSIONS]
+        self.attempts = db[names.LOGIN_ATTEMPTS]
+        self.outbox = db[names.MAIL_OUTBOX]
+        self._signer = Signer(secret)
+        self._x_keys = XKeyStore(self.users, DataCipher(data_keys))
+        self._limits = LoginAttempts(self.attempts)
+        self._sessions = SessionStore(self.sessions, self.users, self._signer)
+
+    def ensure_indexes(self) -> None:
+        self.users.create_index([("email", pymongo.ASCENDING)], unique=True, name="email_unique")
+        self.sessions.create_index([("user_id", pymongo.ASCENDING)], name="user_id")
+
+    # --- sign-up and verification (signup.py) -------------------------------------------------
+    def sign_up(self, raw_email: str, password: str) -> User:
+        """Create an unverified account; raises AuthError for a bad e-mail, a weak password or
+        an e-mail that already has an account."""
+        return signup.create_account(self.users, raw_email, password)
+
+    def verification_token(self, email: str) -> str:
+        return self._signer.verification_token(normalize_email(email))
+
+    def verification_link(self, email: str) -> str:
+        return signup.verification_link(self.verification_token(email))
+
+    def verification_mail(self, email: str) -> tuple[str, str]:
+        return signup.verification_mail(self.verification_link(email))
+
+    def record_mail(self, to: str, subject: str, kind: str, error: str | None) -> None:
+        signup.record_mail(self.outbox, to, subject, kind, error)
+
+    def verify_email(self, token: str, max_age: timedelta = signup.VERIFY_MAX_AGE) -> User:
+        """Mark the account of a verification link verified; AuthError when the link is bad."""
+        return signup.verify_email(self.users, self._signer, token, max_age)
+
+    # --- login (rate_limits.py), sessions (sessions.py) ---------------------------------------
+    def check_rate_limit(self, email: str, ip: str) -> None:
+        self._limits.check(email, ip)
+
+    def login(self, raw_email: str, password: str, ip: str) -> tuple[User, str]:
+        """Check the password and open a session; returns (user, session token).
+        Raises RateLimited, or AuthError for wrong credentials or an unverified account."""
+        email = normalize_email(raw_email)
+        ip = ip or "unknown"
+        self._limits.check(email, ip)
+        doc = self.users.find_one({"email": email})
+        if not password_matches(doc, password):
+            self._limits.record_failure(email, ip)
+            raise AuthError("Wrong e-mail or password.")
+        assert doc is not None
+        self._limits.forget(email, ip)
+        if needs_rehash(doc["password_hash"]):
+            self.users.update_one(
+                {"_id": doc["_id"]}, {"$set": {"password_hash": hash_password(password)}}
+            )
+        if not doc.get("verified"):
+            raise AuthError(
+                "Please confirm your e-mail first: open the link we sent to "
+                f"{email}. You can ask for a new link below."
+            )
+        user = User.from_doc(doc)
+        return user, self.open_session(user.id)
+
+    def open_session(self, user_id: str) -> str:
+        return self._sessions.open(user_id)
+
+    def session_user(self, token: str | None) -> User | None:
+        """The user of a session token, or None when it is forged, expired or logged out."""
+        return self._sessions.user(token)
+
+    def logout(self, token: str | None) -> None:
+        self._sessions.close(token)
+
+    # --- OIDC (st.login, oidc.py) -------------------------------------------------------------
+    def oidc_user(self, raw_email: str) -> User:
+        """The account for an identity-provider login, created verified on first use."""
+        return oidc.oidc_user(self.users, raw_email)
+
+    # --- per-user settings --------------------------------------------------------------------
+    def user(self, user_id: str) -> User | None:
+        doc = self.users.find_one({"_id": user_id})
+        return User.from_doc(doc) if doc else None
+
+    def set_pending_keywords(self, user_id: str, keywords: list[str]) -> None:
+        self.users.update_one({"_id": user_id}, {"$set": {"pending_keywords": list(keywords)}})
+
+    def take_pending_keywords(self, user_id: str) -> list[str]:
+        doc = self.users.find_one({"_id": user_id}, {"pending_keywords": 1}) or {}
+        pending = list(doc.get("pending_keywords") or [])
+        if pending:
+            self.users.update_one({"_id": user_id}, {"$set": {"pending_keywords": []}})
+        return pending
+
+    def spike_alerts(self, user_id: str) -> bool:
+        doc = self.users.find_one({"_id": user_id}, {"spike_alerts": 1}) or {}
+        return bool(doc.get("spike_alerts"))
+
+    def set_spike_alerts(self, user_id: str, on: bool) -> None:
+        """Opt in to (or out of) spike alert mails; the alert job reads `users.spike_alerts`."""
+        self.users.update_one({"_id": user_id}, {"$set": {"spike_alerts": bool(on)}})
+
+    # --- X keys, encrypted at rest (x_keys.py) ------------------------------------------------
+    def set_x_credentials(self, user_id: str, creds: dict[str, str] | None) -> None:
+        """Save the user's X keys encrypted (dropping any plaintext copy), or remove them."""
+        self._x_keys.save(user_id, creds)
+
+    def x_credentials(self, user_id: str) -> dict[str, str] | None:
+        """The user's X keys; None when none are saved or they cannot be decrypted."""
+        return self._x_keys.load(user_id)[1]
+
+    def x_credentials_state(self, user_id: str) -> str:
+        """Whether X keys are "none", "saved" or "unreadable" (saved under a data key this
+        server lacks)."""
+        return self._x_keys.load(user_id)[0]
+
+    def encrypt_legacy_x_credentials(self) -> int:
+        """Encrypt every plaintext `x_credentials` left from before encryption; returns how many.
+        Run at dashboard start so no plaintext waits for its user's next visit."""
+        return self._x_keys.encrypt_all_legacy()
