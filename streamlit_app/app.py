@@ -13,9 +13,6 @@ if _ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from streamlit_app import data, session, ui  # noqa: E402
-from streamlit_app.auth import AuthError  # noqa: E402
-from tweektrend_dagster.contracts.errors import ServiceUnavailable  # noqa: E402
-from tweektrend_dagster.keywords import InvalidKeyword  # noqa: E402
 
 st.set_page_config(page_title="TweekTrend", page_icon=":material/trending_up:", layout="wide")
 
@@ -28,15 +25,10 @@ def _verify_link() -> None:
         return
     del st.query_params["verify"]
     try:
-        user = data.accounts().verify_email(token)
-    except AuthError as exc:
+        user = data.confirm_email(token)
+    except data.AuthError as exc:
         st.session_state["flash"] = ("error", str(exc))
         return
-    for raw in data.accounts().take_pending_keywords(user.id):
-        try:
-            data.add_keyword(user.id, raw)
-        except InvalidKeyword:
-            pass  # validated at sign-up; a later rule change must not block verification
     st.session_state["flash"] = ("success", f"E-mail {user.email} confirmed. You can log in now.")
 
 
@@ -147,6 +139,6 @@ def main() -> None:
 
 try:
     main()
-except ServiceUnavailable as exc:
+except data.ServiceUnavailable as exc:
     # a server is down: say which and how to start it, never a traceback
     st.error(str(exc), icon="🛑")

@@ -1,5 +1,8 @@
-"""The dashboard's only data-access module: Mongo (accounts, keywords, trends, saved analyses),
-Cassandra (live feed) and X (tweepy actions).
+"""The dashboard's one door to data: Mongo (accounts, keywords, trends, saved analyses),
+Cassandra (live feed), mail (verification links) and X (the user's like / repost / reply).
+The pages import this module and nothing behind it: the account logic (`streamlit_app.auth`),
+the keyword registry, the mailer and the X client are reached only through the functions and
+names here.
 
 Two layers: `fetch_*` functions take explicit clients and are what tests and bench/dashboard.py
 call; the Streamlit wrappers below them make the clients once (st.cache_resource) and cache
@@ -9,7 +12,6 @@ whose message names the server and how to start it; app.py shows that message, n
 
 from __future__ import annotations
 
-import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
@@ -22,29 +24,38 @@ from cassandra.cluster import Session
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
+from streamlit_app.auth import MIN_PASSWORD_CHARS as MIN_PASSWORD_CHARS
+from streamlit_app.auth import SESSION_MAX_AGE as SESSION_MAX_AGE
 from streamlit_app.auth import Accounts, load_data_keys, load_secret
-from tweektrend_dagster.assets.keyword_ranges import KEYWORD_RANGES
+from streamlit_app.auth import AuthError as AuthError
+from streamlit_app.auth import RateLimited as RateLimited
+from streamlit_app.auth import User as User
+from streamlit_app.auth import normalize_email as normalize_email
+from tweektrend_dagster.clients import START_HINT, connect_cassandra, connect_mongo
 from tweektrend_dagster.config import Settings
-from tweektrend_dagster.contracts.errors import ServiceUnavailable
+from tweektrend_dagster.contracts import names
+from tweektrend_dagster.contracts.errors import ServiceUnavailable as ServiceUnavailable
 from tweektrend_dagster.contracts.periods import Period
-from tweektrend_dagster.keywords import KeywordRegistry, normalize_keyword
-from tweektrend_dagster.resources.clients import START_HINT, connect_cassandra, connect_mongo
+from tweektrend_dagster.contracts.tables import LIVE_COLUMNS
+from tweektrend_dagster.keywords import InvalidKeyword as InvalidKeyword
+from tweektrend_dagster.keywords import KeywordRegistry
+from tweektrend_dagster.keywords import display_keyword as display_keyword
+from tweektrend_dagster.keywords import normalize_keyword as normalize_keyword
+from tweektrend_dagster.mail import MailError as MailError
+from tweektrend_dagster.mail import send_mail
 
+# `X as X` imports above are re-exports: the names the pages use from the layers behind this door.
 PERIODS = {"day": "Day", "week": "Week", "month": "Month", "quarter": "3 months"}
 MAX_KEYWORDS_PER_USER = 20
 X_FIRST_DAY = date(2006, 3, 21)  # X's first post: nothing older can hold data
 LIVE_MAX_HOURS = 48  # how far back the live feed walks hour partitions to fill itself
-LIVE_COLUMNS = (
-    "id, created_at, text, lang, author_username, author_name, author_followers, source, "
-    "place, country, relation, retweets, likes, replies, quotes"
-)
 
 
 # --- plain queries on explicit clients (tested and benchmarked directly) ----------------------
 def ensure_indexes(db: Database) -> None:
     """The indexes the dashboard's queries rely on (idempotent). `trends` is written by the
     analytics; the period list query (keyword, period, newest start) needs this one."""
-    db["trends"].create_index(
+    db[names.TRENDS].create_index(
         [
             ("keyword", pymongo.ASCENDING),
             ("period", pymongo.ASCENDING),
@@ -52,7 +63,7 @@ def ensure_indexes(db: Database) -> None:
         ],
         name="keyword_period_start",
     )
-    db["saved_analyses"].create_index(
+    db[names.SAVED_ANALYSES].create_index(
         [("user_id", pymongo.ASCENDING), ("created_at", pymongo.DESCENDING)], name="user_created"
     )
 
@@ -74,7 +85,7 @@ def period_choices(period: str, today: date, back: int = 12) -> list[dict]:
 def fetch_keyword_range(db: Database, keyword: str) -> dict | None:
     """Where the keyword's data is (first and last day with posts, busiest periods of each
     kind): one `_id` lookup in the index the publisher keeps (see keyword_ranges.py)."""
-    return db[KEYWORD_RANGES].find_one({"_id": keyword})
+    return db[names.KEYWORD_RANGES].find_one({"_id": keyword})
 
 
 def date_bounds(rng: dict | None, today: date) -> tuple[date, date]:
@@ -133,8 +144,13 @@ def _day(value: Any) -> date | None:
         return None
 
 
+def trend_id(keyword: str, period: str, start: str) -> str:
+    """The `_id` of the keyword's trend document of the period starting at `start` (ISO)."""
+    return Period(period, date.fromisoformat(start)).doc_id(keyword)  # type: ignore[arg-type]
+
+
 def fetch_trend(db: Database, keyword: str, period: str, start: str) -> dict | None:
-    return db["trends"].find_one({"_id": f"{keyword}|{period}|{start}"})
+    return db[names.TRENDS].find_one({"_id": trend_id(keyword, period, start)})
 
 
 def fetch_trends(db: Database, keywords: list[str], period: str, start: str) -> dict[str, dict]:
@@ -142,8 +158,8 @@ def fetch_trends(db: Database, keywords: list[str], period: str, start: str) -> 
     (an `$in` on `_id` is a full scan on FerretDB)."""
     out = {}
     for keyword in keywords:
-        doc = db["trends"].find_one(
-            {"_id": f"{keyword}|{period}|{start}"}, {"keyword": 1, "series": 1, "mentions": 1}
+        doc = db[names.TRENDS].find_one(
+            {"_id": trend_id(keyword, period, start)}, {"keyword": 1, "series": 1, "mentions": 1}
         )
         if doc is not None:
             out[keyword] = doc
@@ -152,7 +168,7 @@ def fetch_trends(db: Database, keywords: list[str], period: str, start: str) -> 
 
 def reference_keyword() -> str:
     """The correlation's reference term, as the analytics read it (TrendsConfig)."""
-    raw = os.environ.get("TWEEKTREND_REFERENCE_KEYWORD", "코로나")
+    raw = settings().reference_keyword
     try:
         return normalize_keyword(raw)
     except ValueError:
@@ -174,7 +190,9 @@ def fetch_keyword_page(
         start = default_start(rng, period, today or datetime.now(UTC).date()).isoformat()
     ref_kw = reference_keyword()
     ref = _POOL.submit(
-        db["trends"].find_one, {"_id": f"{ref_kw}|{period}|{start}"}, {"series": 1, "keyword": 1}
+        db[names.TRENDS].find_one,
+        {"_id": trend_id(ref_kw, period, start)},
+        {"series": 1, "keyword": 1},
     )
     doc = fetch_trend(db, keyword, period, start)
     reference = ref.result()
@@ -194,7 +212,7 @@ def _live_statement(session: Session):
     stmt = _LIVE_STMT.get(id(session))
     if stmt is None:
         stmt = session.prepare(
-            f"SELECT {LIVE_COLUMNS} FROM tweets_by_keyword "
+            f"SELECT {', '.join(LIVE_COLUMNS)} FROM {names.KEYWORD_TABLE} "
             "WHERE keyword = ? AND day = ? AND hour = ? LIMIT ?"
         )
         _LIVE_STMT[id(session)] = stmt
@@ -241,7 +259,7 @@ def tweet_url(username: str | None, tweet_id: Any) -> str:
 # saved analyses: every query filters on user_id, so a user only ever sees their own
 def fetch_saved(db: Database, user_id: str) -> list[dict]:
     return list(
-        db["saved_analyses"].find({"user_id": user_id}).sort("created_at", pymongo.DESCENDING)
+        db[names.SAVED_ANALYSES].find({"user_id": user_id}).sort("created_at", pymongo.DESCENDING)
     )
 
 
@@ -254,7 +272,7 @@ def insert_saved(
     start: str | None,
 ) -> str:
     sid = uuid.uuid4().hex
-    db["saved_analyses"].insert_one(
+    db[names.SAVED_ANALYSES].insert_one(
         {
             "_id": sid,
             "user_id": user_id,
@@ -269,11 +287,13 @@ def insert_saved(
 
 
 def find_saved(db: Database, user_id: str, saved_id: str) -> dict | None:
-    return db["saved_analyses"].find_one({"_id": saved_id, "user_id": user_id})
+    return db[names.SAVED_ANALYSES].find_one({"_id": saved_id, "user_id": user_id})
 
 
 def remove_saved(db: Database, user_id: str, saved_id: str) -> bool:
-    return db["saved_analyses"].delete_one({"_id": saved_id, "user_id": user_id}).deleted_count > 0
+    return (
+        db[names.SAVED_ANALYSES].delete_one({"_id": saved_id, "user_id": user_id}).deleted_count > 0
+    )
 
 
 # --- clients, made once per process ----------------------------------------------------------
@@ -377,8 +397,6 @@ def user_keywords(user_id: str) -> list[dict]:
 
 def add_keyword(user_id: str, raw: str) -> str:
     """Follow a keyword; raises InvalidKeyword (its .reason is for the user)."""
-    from tweektrend_dagster.keywords import InvalidKeyword
-
     keyword = normalize_keyword(raw)
     current = {k["keyword"] for k in user_keywords(user_id)}
     if keyword not in current and len(current) >= MAX_KEYWORDS_PER_USER:
@@ -436,30 +454,80 @@ def send_x_action(
     *,
     api_base: str | None = None,
 ) -> str:
-    """`x_action` on explicit OAuth 1.0a keys, through tweepy (TWEEKTREND_X_API_BASE or
-    `api_base` sends it elsewhere than api.twitter.com, as for the streams)."""
-    import tweepy
+    """`x_action` on explicit OAuth 1.0a keys (tweektrend_dagster.x.user_client):
+    TWEEKTREND_X_API_BASE or `api_base` sends it elsewhere than api.twitter.com, as the streams."""
+    from tweektrend_dagster.x.user_client import send_action  # tweepy loads on first use only
 
-    from tweektrend_dagster.ingest.sources.x_api import make_user_client
+    return send_action(creds, action, tweet_id, text, api_base=api_base)
 
-    if action not in _X_ACTIONS:
-        raise ValueError(f"unknown action {action!r}")
-    if action == "reply" and not text.strip():
-        raise ValueError("Write a reply first.")
-    client = make_user_client(creds, api_base=api_base)
+
+# --- accounts and mail for the pages --------------------------------------------------------
+def confirm_email(token: str) -> User:
+    """Open a verification link: verify the account, then register the keywords chosen at
+    sign-up (only now, so unverified accounts never make ingestion follow anything).
+    AuthError when the link is bad."""
+    user = accounts().verify_email(token)
+    for raw in accounts().take_pending_keywords(user.id):
+        try:
+            add_keyword(user.id, raw)
+        except InvalidKeyword:
+            pass  # validated at sign-up; a later rule change must not block verification
+    return user
+
+
+def sign_up(email: str, password: str) -> tuple[User, str | None]:
+    """Create an unverified account and mail its confirmation link; returns the user and why
+    the mail could not be sent (None when it was), recorded in the outbox either way.
+    AuthError for a bad e-mail, a weak password or a taken e-mail."""
+    user = accounts().sign_up(email, password)
+    subject, body = accounts().verification_mail(user.email)
+    error = None
     try:
-        if action == "like":
-            client.like(tweet_id)
-        elif action == "retweet":
-            client.retweet(tweet_id)
-        else:
-            client.create_tweet(text=text, in_reply_to_tweet_id=tweet_id)
-    except tweepy.TweepyException as exc:
-        raise ValueError(f"X refused the {action}: {exc}") from exc
-    return _X_ACTIONS[action]
+        send_mail(settings(), user.email, subject, body)
+    except MailError as exc:
+        error = str(exc)
+    accounts().record_mail(user.email, subject, "verify", error)
+    return user, error
 
 
-_X_ACTIONS = {"like": "Liked on X.", "retweet": "Reposted on X.", "reply": "Reply posted on X."}
+def resend_verification(email: str) -> None:
+    """Mail a new confirmation link; MailError (naming the SMTP server) when it cannot."""
+    subject, body = accounts().verification_mail(email)
+    send_mail(settings(), email, subject, body)
+
+
+def log_in(email: str, password: str, ip: str) -> tuple[User, str]:
+    """(user, session token); RateLimited, or AuthError for wrong or unconfirmed credentials."""
+    return accounts().login(email, password, ip)
+
+
+def log_out(token: str | None) -> None:
+    accounts().logout(token)
+
+
+def session_user(token: str | None) -> User | None:
+    """The user of a session cookie's token; None when forged, expired or logged out."""
+    return accounts().session_user(token)
+
+
+def oidc_user(email: str) -> User:
+    """The account of an identity-provider login (created verified on first use)."""
+    return accounts().oidc_user(email)
+
+
+def set_pending_keywords(user_id: str, keywords: list[str]) -> None:
+    """Keywords chosen before the e-mail is confirmed; registered by confirm_email."""
+    accounts().set_pending_keywords(user_id, keywords)
+
+
+def set_x_credentials(user_id: str, creds: dict[str, str] | None) -> None:
+    """Save the user's X keys (encrypted at rest), or remove them with None."""
+    accounts().set_x_credentials(user_id, creds)
+
+
+def trust_proxy() -> bool:
+    """Whether X-Forwarded-For names the client (TWEEKTREND_TRUST_PROXY=1)."""
+    return settings().trust_proxy
 
 
 def today() -> date:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from streamlit_app import ui
-from tweektrend_dagster.keywords import InvalidKeyword, display_keyword, normalize_keyword
+from streamlit_app import data, ui
 
 SUGGESTIONS = ["코로나", "BTS", "넷플릭스", "ChatGPT", "손흥민", "Netflix"]
 
@@ -28,13 +27,13 @@ def keyword_picker(key: str) -> list[str] | None:
     seen, out, errors = set(), [], []
     for item in raw:
         try:
-            norm = normalize_keyword(item)
-        except InvalidKeyword as exc:
+            norm = data.normalize_keyword(item)
+        except data.InvalidKeyword as exc:
             errors.append(f"{ui.plain(item)}: {exc.reason}")
             continue
         if norm not in seen:
             seen.add(norm)
-            out.append(display_keyword(item))
+            out.append(data.display_keyword(item))
     for e in errors:
         st.error(e)
     if not out:

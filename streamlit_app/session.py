@@ -10,14 +10,12 @@ stolen-but-logged-out cookie is worthless. Social login (st.login) keeps Streaml
 
 from __future__ import annotations
 
-import os
 import re
 import time
 
 import streamlit as st
 
 from streamlit_app import data
-from streamlit_app.auth import SESSION_MAX_AGE, User
 
 COOKIE = "tweektrend_session"
 RECHECK_SECONDS = 15
@@ -32,7 +30,7 @@ def oidc_configured() -> bool:
         return False
 
 
-def current_user() -> User | None:
+def current_user() -> data.User | None:
     """The logged-in user of this browser, or None. The server-side session is re-read at
     most every RECHECK_SECONDS (two finds), so a logout elsewhere takes effect within that."""
     state = st.session_state
@@ -42,7 +40,7 @@ def current_user() -> User | None:
     cached = state.get("auth_checked")
     if token and cached and cached[0] == token and time.monotonic() - cached[1] < RECHECK_SECONDS:
         return cached[2]
-    user = data.accounts().session_user(token) if token else None
+    user = data.session_user(token) if token else None
     if user is not None:
         state["auth_token"] = token
         state["auth_checked"] = (token, time.monotonic(), user)
@@ -51,7 +49,7 @@ def current_user() -> User | None:
         state.pop("auth_token", None)
         state["cookie_cleared"] = True
     if oidc_configured() and getattr(st.user, "is_logged_in", False) and st.user.get("email"):
-        return data.accounts().oidc_user(str(st.user.get("email")))
+        return data.oidc_user(str(st.user.get("email")))
     return None
 
 
@@ -62,7 +60,7 @@ def log_in(token: str) -> None:
 
 def log_out() -> None:
     st.session_state.pop("auth_checked", None)
-    data.accounts().logout(st.session_state.pop("auth_token", None))
+    data.log_out(st.session_state.pop("auth_token", None))
     st.session_state["cookie_cleared"] = True
     for key in list(st.session_state.keys()):
         if key not in ("cookie_cleared",):
@@ -76,7 +74,7 @@ def sync_cookie() -> None:
     run, so the browser keeps it and runs the script once per change."""
     token = st.session_state.get("auth_token")
     if token and _TOKEN_RE.match(token):
-        max_age = int(SESSION_MAX_AGE.total_seconds())
+        max_age = int(data.SESSION_MAX_AGE.total_seconds())
         script = f"document.cookie='{COOKIE}={token}; path=/; max-age={max_age}; SameSite=Strict'"
     elif st.session_state.get("cookie_cleared"):
         script = f"document.cookie='{COOKIE}=; path=/; max-age=0; SameSite=Strict'"
@@ -90,7 +88,7 @@ def client_ip() -> str:
     """The caller's address for rate limiting. X-Forwarded-For only counts when
     TWEEKTREND_TRUST_PROXY=1: otherwise a client could rotate it to dodge the limit."""
     forwarded = st.context.headers.get("X-Forwarded-For")
-    if isinstance(forwarded, str) and os.environ.get("TWEEKTREND_TRUST_PROXY") == "1":
+    if isinstance(forwarded, str) and data.trust_proxy():
         return forwarded.split(",")[0].strip()
     ip = st.context.ip_address
     return ip if isinstance(ip, str) and ip else "unknown"  # None in AppTest and bare mode

@@ -3,7 +3,6 @@
 import streamlit as st
 
 from streamlit_app import data, ui
-from tweektrend_dagster.keywords import InvalidKeyword
 
 user = ui.require_user()
 ui.flash()
@@ -16,7 +15,7 @@ with st.form("add_kw", clear_on_submit=True):
 if add and raw.strip():
     try:
         keyword = data.add_keyword(user.id, raw)
-    except InvalidKeyword as exc:
+    except data.InvalidKeyword as exc:
         st.error(exc.reason)
     else:
         st.success(

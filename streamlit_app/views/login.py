@@ -5,8 +5,6 @@ from datetime import UTC, datetime, timedelta
 import streamlit as st
 
 from streamlit_app import data, session, ui
-from streamlit_app.auth import AuthError, RateLimited, normalize_email
-from tweektrend_dagster.mail import MailError, send_mail
 
 RESEND_EVERY = timedelta(seconds=60)
 
@@ -20,13 +18,13 @@ with st.form("login"):
     submitted = st.form_submit_button("Log in", type="primary")
 if submitted and st.session_state.get("user") is None:  # not again after the rerun
     try:
-        user, token = data.accounts().login(email, password, session.client_ip())
-    except RateLimited as exc:
+        user, token = data.log_in(email, password, session.client_ip())
+    except data.RateLimited as exc:
         st.error(str(exc), icon="⏳")
-    except AuthError as exc:
+    except data.AuthError as exc:
         st.error(str(exc))
         if "confirm your e-mail" in str(exc):
-            st.session_state["resend_to"] = normalize_email(email)
+            st.session_state["resend_to"] = data.normalize_email(email)
     else:
         session.log_in(token)
         st.rerun()
@@ -38,12 +36,11 @@ if resend_to and st.button("Send the confirmation link again"):
     if last and now - last < RESEND_EVERY:
         st.warning("We just sent one; please wait a minute and check your spam folder.")
     else:
-        subject, body = data.accounts().verification_mail(resend_to)
         try:
-            send_mail(data.settings(), resend_to, subject, body)
+            data.resend_verification(resend_to)
             st.session_state["resent_at"] = now
             st.success(f"Sent a new link to {resend_to}.")
-        except MailError as exc:
+        except data.MailError as exc:
             st.error(str(exc))
 
 if session.oidc_configured():

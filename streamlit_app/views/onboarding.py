@@ -4,7 +4,6 @@ import streamlit as st
 
 from streamlit_app import data, ui
 from streamlit_app.keyword_form import keyword_picker
-from tweektrend_dagster.keywords import InvalidKeyword
 
 user = ui.require_user()
 ui.flash()
@@ -15,7 +14,7 @@ if chosen:
     for raw in chosen:
         try:
             data.add_keyword(user.id, raw)
-        except InvalidKeyword as exc:
+        except data.InvalidKeyword as exc:
             st.error(f"{ui.plain(raw)}: {exc.reason}")
             st.stop()
     st.session_state["flash"] = (

@@ -36,7 +36,7 @@ elif x_state == "unreadable":
         "Enter them again below."
     )
 if x_state != "none" and st.button("Remove my X keys"):
-    data.accounts().set_x_credentials(user.id, None)
+    data.set_x_credentials(user.id, None)
     st.rerun()
 with st.form("x_keys", clear_on_submit=True):
     fields = {
@@ -47,7 +47,7 @@ with st.form("x_keys", clear_on_submit=True):
     }
     if st.form_submit_button("Save X keys"):
         if all(v.strip() for v in fields.values()):
-            data.accounts().set_x_credentials(user.id, {k: v.strip() for k, v in fields.items()})
+            data.set_x_credentials(user.id, {k: v.strip() for k, v in fields.items()})
             st.rerun()
         else:
             st.error("All four values are needed.")

@@ -3,9 +3,7 @@
 import streamlit as st
 
 from streamlit_app import data, ui
-from streamlit_app.auth import MIN_PASSWORD_CHARS, AuthError
 from streamlit_app.keyword_form import keyword_picker
-from tweektrend_dagster.mail import MailError, send_mail
 
 ui.flash()
 st.title("Create your account")
@@ -18,7 +16,7 @@ if pending is None:
             "Password",
             type="password",
             key="su_password",
-            help=f"At least {MIN_PASSWORD_CHARS} characters, mixing letters "
+            help=f"At least {data.MIN_PASSWORD_CHARS} characters, mixing letters "
             "with digits or symbols.",
             autocomplete="new-password",
         )
@@ -31,17 +29,10 @@ if pending is None:
             st.error("The two passwords differ.")
         else:
             try:
-                user = data.accounts().sign_up(email, password)
-            except AuthError as exc:
+                user, error = data.sign_up(email, password)
+            except data.AuthError as exc:
                 st.error(str(exc))
             else:
-                subject, body = data.accounts().verification_mail(user.email)
-                error = None
-                try:
-                    send_mail(data.settings(), user.email, subject, body)
-                except MailError as exc:
-                    error = str(exc)
-                data.accounts().record_mail(user.email, subject, "verify", error)
                 st.session_state["signed_up"] = {
                     "id": user.id,
                     "email": user.email,
@@ -64,5 +55,5 @@ else:
     st.caption("Pick or type keywords. We start tracking them as soon as your e-mail is confirmed.")
     chosen = keyword_picker("signup_kw")
     if chosen is not None:
-        data.accounts().set_pending_keywords(pending["id"], chosen)
+        data.set_pending_keywords(pending["id"], chosen)
         st.success("Saved: " + ", ".join(ui.plain(k) for k in chosen))
