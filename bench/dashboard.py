@@ -32,7 +32,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from streamlit_app import charts  # noqa: E402
-from streamlit_app import sample_data as sd  # noqa: E402
 from streamlit_app.auth import Accounts  # noqa: E402
 from streamlit_app.data import (  # noqa: E402
     PERIODS,
@@ -41,10 +40,11 @@ from streamlit_app.data import (  # noqa: E402
     fetch_live,
     period_choices,
 )
+from tests.support import sample_data as sd  # noqa: E402
+from tweektrend_dagster.clients import cassandra_session, connect_mongo  # noqa: E402
 from tweektrend_dagster.config import Settings  # noqa: E402
 from tweektrend_dagster.ingest.schema import create_schema  # noqa: E402
 from tweektrend_dagster.keywords import KeywordRegistry  # noqa: E402
-from tweektrend_dagster.resources.clients import cassandra_session, connect_mongo  # noqa: E402
 
 KEYWORDS = [
     "코로나",

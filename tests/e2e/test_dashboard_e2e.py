@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from streamlit_app import sample_data as sd
 from tests.e2e.browser import (
     PASSWORD,
     T,
@@ -26,6 +25,7 @@ from tests.e2e.browser import (
     wait_logged_in,
 )
 from tests.e2e.dashboard_server import CHROMIUM, running_dashboard
+from tests.support import sample_data as sd
 from tweektrend_dagster.config import Settings
 
 pytestmark = pytest.mark.e2e

@@ -8,8 +8,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from streamlit_app import charts, data, sample_data
+from streamlit_app import charts, data
 from streamlit_app.ui import has_values, plain
+from tests.support import sample_data
 
 DOC = sample_data.make_trend_doc("코로나", "week", date(2026, 3, 2))
 

@@ -10,9 +10,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from streamlit_app import sample_data as sd
 from streamlit_app.data import fetch_keyword_range
-from tweektrend_dagster.assets.keyword_ranges import (
+from tests.support import sample_data as sd
+from tweektrend_dagster.contracts.periods import PERIOD_KINDS
+from tweektrend_dagster.trend_store.ranges import (
     BUSIEST_KEPT,
     KEYWORD_RANGES,
     LOCK_STALE_S,
@@ -20,7 +21,6 @@ from tweektrend_dagster.assets.keyword_ranges import (
     rebuild_keyword_ranges,
     update_keyword_ranges,
 )
-from tweektrend_dagster.contracts.periods import PERIOD_KINDS
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,9 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from tweektrend_dagster.assets.keyword_ranges import update_keyword_ranges
+from tweektrend_dagster.contracts import names
 from tweektrend_dagster.contracts.periods import PERIOD_KINDS, Period
+from tweektrend_dagster.trend_store.ranges import update_keyword_ranges
 
 _WORDS = {
     "코로나": [
@@ -137,7 +138,7 @@ def make_trend_doc(
         posts.insert(0, extra_post)
     posts.sort(key=lambda p: -p["engagement"])
     return {
-        "_id": f"{keyword}|{period}|{start.isoformat()}",
+        "_id": Period(period, start).doc_id(keyword),  # type: ignore[arg-type]
         "keyword": keyword,
         "period": period,
         "start": start.isoformat(),
@@ -215,7 +216,7 @@ def archive_docs(keyword: str, days: dict[date, float], *, seed: int = 0) -> lis
 def publish_docs(db, docs: list[dict[str, Any]]) -> int:
     """Upsert trend documents by `_id` and update the keyword index with them."""
     for doc in docs:
-        db["trends"].replace_one({"_id": doc["_id"]}, doc, upsert=True)
+        db[names.TRENDS].replace_one({"_id": doc["_id"]}, doc, upsert=True)
     update_keyword_ranges(db, docs)
     return len(docs)
 
@@ -249,7 +250,8 @@ def tweet_row(
 def insert_tweet_rows(session, rows: list[dict[str, Any]]) -> None:
     cols = list(rows[0])
     stmt = session.prepare(
-        f"INSERT INTO tweets_by_keyword ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+        f"INSERT INTO {names.KEYWORD_TABLE} ({', '.join(cols)}) "
+        f"VALUES ({', '.join('?' * len(cols))})"
     )
     for row in rows:
         session.execute(stmt, [row[c] for c in cols])

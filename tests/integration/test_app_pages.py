@@ -13,13 +13,13 @@ import pytest
 from cryptography.fernet import Fernet
 from streamlit.testing.v1 import AppTest
 
-from streamlit_app import sample_data as sd
 from streamlit_app.auth import Accounts, load_data_keys
+from tests.support import sample_data as sd
+from tweektrend_dagster.clients import cassandra_session, connect_mongo
 from tweektrend_dagster.config import Settings
 from tweektrend_dagster.ingest.schema import create_schema
 from tweektrend_dagster.keywords import KeywordRegistry
 from tweektrend_dagster.mail import read_mailbox, start_mailcatcher
-from tweektrend_dagster.resources.clients import cassandra_session, connect_mongo
 
 pytestmark = pytest.mark.integration
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app" / "app.py")

@@ -1,0 +1,1 @@
+"""Helpers the tests and the benches share (test data, not product code)."""
