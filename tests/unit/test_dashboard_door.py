@@ -1,7 +1,8 @@
 """The dashboard's walls, read from the source: the pages reach accounts, mail, the keyword
-registry, the databases and X only through `streamlit_app/data.py`; the account package is
-Streamlit-free; no TWEEKTREND_* variable is read outside `Settings` in the dashboard and the X
-client; the X user client lives outside ingest."""
+registry, the databases and X only through `streamlit_app/data.py` (behind it: the account
+package and the plain queries of `queries.py`); the account package is Streamlit-free; no
+TWEEKTREND_* variable is read outside `Settings` in the dashboard and the X client; the X user
+client lives outside ingest."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "streamlit_app"
 # what only data.py (and the account package it alone uses) may import
-BEHIND_THE_DOOR = ("streamlit_app.auth", "tweektrend_dagster", "pymongo", "cassandra", "tweepy")
+BEHIND_THE_DOOR = (
+    "streamlit_app.auth",
+    "streamlit_app.queries",
+    "tweektrend_dagster",
+    "pymongo",
+    "cassandra",
+    "tweepy",
+)
 ENV_READ = re.compile(r"os\.environ|os\.getenv|getenv\(")
 
 
@@ -32,7 +40,7 @@ def pages() -> list[Path]:
     return [
         p
         for p in APP.rglob("*.py")
-        if p.name != "data.py" and "auth" not in p.relative_to(APP).parts
+        if p.name not in ("data.py", "queries.py") and "auth" not in p.relative_to(APP).parts
     ]
 
 
