@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.dagster_runs import dagster_runs  # noqa: E402
-from tweektrend_dagster.run_plan import IMPORT, LANE, LIVE  # noqa: E402
+from tweektrend_dagster.defs.tags import IMPORT, LANE, LIVE  # noqa: E402
 
 KEYWORDS = ["코로나", "vaccine", "bts", "netflix"]
 
@@ -78,12 +78,12 @@ def expected_mentions(path: Path, keywords: list[str]) -> dict[str, int]:
 
 
 def run(path: Path, timeout: float) -> None:
+    from tweektrend_dagster.clients import mongo_database
     from tweektrend_dagster.config import Settings
     from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
     from tweektrend_dagster.ingest.producer import TweetProducer
     from tweektrend_dagster.ingest.sources.replay import Replay
     from tweektrend_dagster.keywords import KeywordRegistry
-    from tweektrend_dagster.resources.clients import mongo_database
 
     settings = Settings.from_env()
     db = mongo_database(settings)

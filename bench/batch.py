@@ -261,8 +261,8 @@ def main() -> None:
 
     from tweektrend_dagster.analytics.pipeline import aggregate_day, period_documents
     from tweektrend_dagster.analytics.source import read_raw_days, write_cassandra
-    from tweektrend_dagster.contracts.names import RAW_TABLE
     from tweektrend_dagster.analytics.store import TOKENS, AggregateStore
+    from tweektrend_dagster.contracts.names import RAW_TABLE
     from tweektrend_dagster.contracts.periods import Period
 
     work = Path(args.work)
@@ -276,9 +276,9 @@ def main() -> None:
     spark = session()
     raw = spark.read.parquet(str(raw_path))
     if args.cassandra:
+        from tweektrend_dagster.clients import cassandra_session
         from tweektrend_dagster.config import Settings
         from tweektrend_dagster.ingest.schema import create_schema
-        from tweektrend_dagster.resources.clients import cassandra_session
 
         settings = dataclasses.replace(Settings.from_env(), keyspace="tt_bench_batch")
         s, cluster = cassandra_session(settings, keyspace=None)

@@ -51,12 +51,12 @@ def main() -> None:
     parser.add_argument("--every", type=float, default=10, help="seconds between probes")
     args = parser.parse_args()
 
+    from tweektrend_dagster.clients import mongo_database
     from tweektrend_dagster.config import Settings
     from tweektrend_dagster.contracts.periods import Period
     from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
     from tweektrend_dagster.ingest.producer import TweetProducer
     from tweektrend_dagster.keywords import KeywordRegistry
-    from tweektrend_dagster.resources.clients import mongo_database
 
     settings = Settings.from_env()
     db = mongo_database(settings)

@@ -56,17 +56,16 @@ import orjson
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
+from tweektrend_dagster.clients import cassandra_session, connect_mongo
 from tweektrend_dagster.config import Settings
 from tweektrend_dagster.ingest import rows as R
 from tweektrend_dagster.ingest.kafka_topics import ensure_topics
 from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
 from tweektrend_dagster.ingest.producer import TweetProducer
 from tweektrend_dagster.ingest.schema import create_schema
-from tweektrend_dagster.ingest.sources.simulator import generate
-from tweektrend_dagster.ingest.sources.simulator_vocab import DEFAULT_KEYWORDS
+from tweektrend_dagster.ingest.sources.simulator import DEFAULT_KEYWORDS, generate
 from tweektrend_dagster.ingest.worker import ROWS_PER_BATCH, batches
 from tweektrend_dagster.keywords import KeywordMatcher, normalize_keyword
-from tweektrend_dagster.resources.clients import cassandra_session, connect_mongo
 from tweektrend_dagster.tweets import Author, Tweet, parse_payload
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -50,14 +50,14 @@ def pytest_collection_modifyitems(config, items):
 def stack_settings():
     """Settings of the running test stack (Kafka, Cassandra, FerretDB), started on first use."""
     from tweektrend_dagster.config import Settings
-    from tweektrend_dagster.stack.launcher import Stack
+    from tweektrend_dagster.local_stack import local_stack
 
     settings = Settings.from_env()
     settings.home.mkdir(parents=True, exist_ok=True)
     # concurrent test runs share one stack: the lock makes the second wait instead of racing
     with open(settings.home / ".up.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        Stack(settings).up(servers_only=True)
+        local_stack(settings).up(servers_only=True)
     return settings
 
 
@@ -69,7 +69,7 @@ def unique_name() -> str:
 @pytest.fixture
 def mongo_db(stack_settings, unique_name):
     """A fresh Mongo database on the test FerretDB, dropped afterwards."""
-    from tweektrend_dagster.resources.clients import connect_mongo
+    from tweektrend_dagster.clients import connect_mongo
 
     db = connect_mongo(stack_settings.mongo_uri, unique_name)
     yield db
@@ -82,8 +82,8 @@ def keyspace_settings(stack_settings):
     """Settings whose keyspace is fresh for this test module (schema created, dropped after)."""
     from dataclasses import replace
 
+    from tweektrend_dagster.clients import cassandra_session
     from tweektrend_dagster.ingest.schema import create_schema
-    from tweektrend_dagster.resources.clients import cassandra_session
 
     settings = replace(stack_settings, keyspace="ks_" + uuid.uuid4().hex[:10])
     session, cluster = cassandra_session(settings, keyspace=None)
@@ -99,7 +99,7 @@ def keyspace_settings(stack_settings):
 @pytest.fixture(scope="module")
 def cassandra(keyspace_settings):
     """A session on the module's fresh keyspace."""
-    from tweektrend_dagster.resources.clients import cassandra_session
+    from tweektrend_dagster.clients import cassandra_session
 
     session, cluster = cassandra_session(keyspace_settings)
     yield session

@@ -35,10 +35,10 @@ def stack_up(
     only: list[str] = typer.Option(None, "--only", help="Start only this server (repeatable)."),
 ) -> None:
     """Fetch what is missing and start everything; running parts are left alone."""
-    from tweektrend_dagster.stack.launcher import Stack
+    from tweektrend_dagster.local_stack import local_stack
 
     try:
-        stack = Stack(only=only or None)
+        stack = local_stack(only=only or None)
         stack.up(servers_only=servers_only)
     except ServiceUnavailable as exc:
         _fail(f"tweektrend stack up: {exc}")
@@ -50,10 +50,10 @@ def stack_down(
     only: list[str] = typer.Option(None, "--only", help="Stop only this server (repeatable)."),
 ) -> None:
     """Stop every process of the local stack (data is kept)."""
-    from tweektrend_dagster.stack.launcher import Stack
+    from tweektrend_dagster.local_stack import local_stack
 
     try:
-        Stack(only=only or None).down()
+        local_stack(only=only or None).down()
     except ServiceUnavailable as exc:
         _fail(f"tweektrend stack down: {exc}")
 
@@ -61,9 +61,9 @@ def stack_down(
 @stack_app.command("status")
 def stack_status() -> None:
     """Show each server and process, up or down, with its address."""
-    from tweektrend_dagster.stack.launcher import Stack
+    from tweektrend_dagster.local_stack import local_stack
 
-    stack = Stack()
+    stack = local_stack()
     rows = _print_status(stack)
     if any(r.state != "up" for r in rows if r.name in {"kafka", "cassandra", "ferretdb"}):
         raise typer.Exit(3)
@@ -132,13 +132,13 @@ def produce(
     from confluent_kafka import KafkaException
 
     from tweektrend_dagster.cli_logging import setup_logging
+    from tweektrend_dagster.clients import mongo_database
     from tweektrend_dagster.config import Settings
     from tweektrend_dagster.ingest.kafka_topics import ensure_topics
     from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
     from tweektrend_dagster.ingest.producer import TweetProducer
     from tweektrend_dagster.ingest.sources.base import known_kinds, make_source
     from tweektrend_dagster.keywords import KeywordRegistry, normalize_keyword
-    from tweektrend_dagster.resources.clients import mongo_database
 
     setup_logging()
     settings = Settings.from_env()
@@ -201,10 +201,10 @@ def ingest(
 ) -> None:
     """Consume the tweet topic into Cassandra until stopped (SIGTERM finishes the batch)."""
     from tweektrend_dagster.cli_logging import setup_logging
+    from tweektrend_dagster.clients import cassandra_session
     from tweektrend_dagster.config import Settings
     from tweektrend_dagster.ingest.kafka_topics import ensure_topics
     from tweektrend_dagster.ingest.pool import run_pool
-    from tweektrend_dagster.resources.clients import cassandra_session
 
     setup_logging()
     settings = Settings.from_env()

@@ -1,12 +1,13 @@
 """One log format for every process of the project (workers, producers, launcher)."""
 
 import logging
-import os
+
+from tweektrend_dagster.config import Settings
 
 
 def setup_logging() -> None:
     logging.basicConfig(
-        level=os.environ.get("TWEEKTREND_LOG_LEVEL", "INFO"),
+        level=Settings.from_env().log_level,
         format="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s",
     )
     # the Cassandra driver is chatty about reconnects; our own messages say what matters

@@ -1,53 +1,44 @@
-"""The one Definitions object: assets, resources, sensors, schedules and asset checks."""
+"""The one Definitions object: each domain's definitions (tweektrend_dagster/defs/) merged, with
+the resources built from the settings."""
 
 import dagster as dg
 
-from tweektrend_dagster.assets.raw import RAW_ASSETS
-from tweektrend_dagster.assets.trends import (
-    TREND_ASSETS,
-    TREND_JOBS,
-    daily_trends_job,
-    keyword_backfill_job,
-    monthly_trends_job,
-    quarterly_trends_job,
-    weekly_trends_job,
-)
-from tweektrend_dagster.jobs import ALERT_JOBS, spike_alert_job
+from tweektrend_dagster.config import Settings
+from tweektrend_dagster.defs import alerts, ingestion, trends
 from tweektrend_dagster.resources import (
     CassandraResource,
     KafkaResource,
     MailResource,
     MongoResource,
-)
-from tweektrend_dagster.resources.spark import SparkResource
-from tweektrend_dagster.schedules import TREND_SCHEDULES
-from tweektrend_dagster.sensors import (
-    build_ingestion_sensor,
-    build_keyword_sensor,
-    build_spike_alert_sensor,
+    RunSettingsResource,
+    SparkResource,
 )
 
-defs = dg.Definitions(
-    assets=[*RAW_ASSETS, *TREND_ASSETS],
-    jobs=[*TREND_JOBS, *ALERT_JOBS],
-    schedules=TREND_SCHEDULES,
-    sensors=[
-        build_ingestion_sensor(
-            [daily_trends_job, weekly_trends_job, monthly_trends_job, quarterly_trends_job]
+
+def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+    return {
+        "kafka": KafkaResource.from_settings(settings),
+        "cassandra": CassandraResource.from_settings(settings),
+        "mongo": MongoResource.from_settings(settings),
+        "mail": MailResource.from_settings(settings),
+        "spark": SparkResource.from_settings(settings),
+        "run_settings": RunSettingsResource.from_settings(settings),
+    }
+
+
+def build_definitions(settings: Settings, **resources: dg.ConfigurableResource) -> dg.Definitions:
+    """Every domain's definitions; `resources` replace the ones built from `settings` (tests)."""
+    return dg.Definitions.merge(
+        ingestion.build(settings),
+        trends.build(settings),
+        alerts.build(settings),
+        dg.Definitions(
+            resources={**build_resources(settings), **resources},
+            # Steps run inside their run's process: a run attaches to Spark once and pays one
+            # Python start, not one per step (the jobs' steps run one after another anyway).
+            executor=dg.in_process_executor,
         ),
-        build_keyword_sensor(
-            [keyword_backfill_job, weekly_trends_job, monthly_trends_job, quarterly_trends_job]
-        ),
-        build_spike_alert_sensor(spike_alert_job),
-    ],
-    # Steps run inside their run's process: a run attaches to Spark once and pays one Python
-    # start, not one per step (the jobs' steps run one after another anyway).
-    executor=dg.in_process_executor,
-    resources={
-        "kafka": KafkaResource(),
-        "cassandra": CassandraResource(),
-        "mongo": MongoResource(),
-        "mail": MailResource(),
-        "spark": SparkResource(),
-    },
-)
+    )
+
+
+defs = build_definitions(Settings.from_env())

@@ -1,6 +1,7 @@
 """Outgoing mail (verification links, alerts) and the local mail catcher.
 
-SMTP is configured by environment variables (production points them at a real relay):
+SMTP is configured by environment variables, read by `config.Settings` (production points them
+at a real relay):
 TWEEKTREND_SMTP_HOST (default: Settings.host), TWEEKTREND_SMTP_PORT (Settings.smtp_port, 8025),
 TWEEKTREND_SMTP_USER / TWEEKTREND_SMTP_PASSWORD (login only when a user is set),
 TWEEKTREND_SMTP_FROM, TWEEKTREND_SMTP_SECURITY = none | starttls | ssl (default none).
@@ -28,7 +29,6 @@ from pathlib import Path
 from tweektrend_dagster.config import Settings
 
 LINK_RE = re.compile(r"https?://[^\s<>\"']+")
-DEFAULT_FROM = "TweekTrend <no-reply@tweektrend.local>"
 
 
 class MailError(RuntimeError):
@@ -46,15 +46,15 @@ class SmtpConfig:
 
     @classmethod
     def from_env(cls, settings: Settings) -> SmtpConfig:
-        security = os.environ.get("TWEEKTREND_SMTP_SECURITY", "none").strip().lower()
+        security = settings.smtp_security
         if security not in ("none", "starttls", "ssl"):
             raise MailError(f"TWEEKTREND_SMTP_SECURITY must be none, starttls or ssl: {security!r}")
         return cls(
-            host=os.environ.get("TWEEKTREND_SMTP_HOST", settings.host),
+            host=settings.smtp_host or settings.host,
             port=settings.smtp_port,  # Settings reads TWEEKTREND_SMTP_PORT
-            user=os.environ.get("TWEEKTREND_SMTP_USER") or None,
-            password=os.environ.get("TWEEKTREND_SMTP_PASSWORD") or None,
-            sender=os.environ.get("TWEEKTREND_SMTP_FROM", DEFAULT_FROM),
+            user=settings.smtp_user,
+            password=settings.smtp_password,
+            sender=settings.smtp_from,
             security=security,
         )
 

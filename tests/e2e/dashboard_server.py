@@ -15,10 +15,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from tweektrend_dagster.clients import cassandra_session, connect_mongo
 from tweektrend_dagster.config import Settings
 from tweektrend_dagster.ingest.schema import create_schema
 from tweektrend_dagster.mail import read_mailbox, start_mailcatcher
-from tweektrend_dagster.resources.clients import cassandra_session, connect_mongo
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"

@@ -25,38 +25,24 @@ class Imported:
 
 
 def trend_definitions(settings: Settings, analytics: str) -> dg.Definitions:
-    from tweektrend_dagster.assets.trends import TREND_ASSETS, TREND_JOBS
-    from tweektrend_dagster.resources import CassandraResource, KafkaResource, MongoResource
-    from tweektrend_dagster.resources.spark import SparkResource
+    from tweektrend_dagster.definitions import build_definitions
+    from tweektrend_dagster.resources import SparkResource
 
-    return dg.Definitions(
-        assets=[dg.AssetSpec("raw_tweets"), *TREND_ASSETS],
-        jobs=TREND_JOBS,
-        resources={
-            "spark": SparkResource(
-                analytics_path=analytics, shuffle_partitions=4, cassandra_hosts=settings.host,
-                cassandra_port=settings.cassandra_port, keyspace=settings.keyspace,
-                # the connector caches its session (and the keyspaces it saw) server-wide per
-                # config: a short keep-alive keeps this one from serving later modules
-                extra_config={"spark.cassandra.connection.keepAliveMS": "50"}),
-            "cassandra": CassandraResource(
-                hosts=settings.host, port=settings.cassandra_port, keyspace=settings.keyspace),
-            "mongo": MongoResource(uri=settings.mongo_uri, database=settings.mongo_db),
-            "kafka": KafkaResource(bootstrap_servers=settings.kafka_bootstrap,
-                                   topic=settings.topic, consumer_group=settings.consumer_group),
-        },
-    )
+    return build_definitions(settings, spark=SparkResource.from_settings(
+        settings, analytics_path=analytics, shuffle_partitions=4,
+        # the connector caches its session (and the keyspaces it saw) server-wide per
+        # config: a short keep-alive keeps this one from serving later modules
+        extra_config={"spark.cassandra.connection.keepAliveMS": "50"}))
 
 
 def import_archive(settings: Settings, registry, folder: Path,
                    posts: list[Post] | None = None) -> Imported:
     """Replay the v1.1 file and the v2 pages of `posts` (the seeded archive by default) for the
     keywords `registry` follows, ingest them, then run what the ingestion sensor requests."""
-    from tweektrend_dagster.assets.trends import TREND_JOBS
+    from tweektrend_dagster.defs.ingestion.sensors import build_ingestion_sensor
     from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
     from tweektrend_dagster.ingest.producer import TweetProducer
     from tweektrend_dagster.ingest.sources.replay import Replay
-    from tweektrend_dagster.sensors import build_ingestion_sensor
 
     posts = generate() if posts is None else posts
     v1, v2 = write_archive(posts, folder / "archive")
@@ -68,7 +54,7 @@ def import_archive(settings: Settings, registry, folder: Path,
 
     defs = trend_definitions(settings, str(folder / "analytics"))
     instance = dg.DagsterInstance.ephemeral()
-    sensor = build_ingestion_sensor(TREND_JOBS, refresh=timedelta(minutes=5),
+    sensor = build_ingestion_sensor(refresh=timedelta(minutes=5), grace=settings.late_grace,
                                     settle=timedelta(0))
     with dg.build_sensor_context(instance=instance, resources=defs.resources) as context:
         runs = list(sensor(context).run_requests)

@@ -9,12 +9,12 @@ from dataclasses import replace
 
 from confluent_kafka import Consumer
 
+from tweektrend_dagster.clients import cassandra_session
 from tweektrend_dagster.config import Settings
 from tweektrend_dagster.ingest.kafka_topics import ensure_topics
 from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
 from tweektrend_dagster.ingest.progress import read_progress
 from tweektrend_dagster.ingest.worker import IngestWorker
-from tweektrend_dagster.resources.clients import cassandra_session
 
 
 def isolated(settings: Settings, partitions: int = 4) -> Settings:

@@ -10,15 +10,15 @@ import pytest
 from tests.archive_fixture import KEYWORDS, expected_numbers
 from tests.integration.archive_import import import_archive
 from tests.integration.ingest_helpers import isolated
-from tweektrend_dagster.run_plan import LANE
+from tweektrend_dagster.defs.tags import LANE
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def archive_stack(keyspace_settings, tmp_path):
+    from tweektrend_dagster.clients import connect_mongo
     from tweektrend_dagster.keywords import KeywordRegistry
-    from tweektrend_dagster.resources.clients import connect_mongo
 
     settings = isolated(keyspace_settings)
     db = connect_mongo(settings.mongo_uri, settings.mongo_db)

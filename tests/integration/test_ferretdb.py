@@ -12,8 +12,8 @@ import threading
 
 import pytest
 
-from tweektrend_dagster.assets.keyword_ranges import KEYWORD_RANGES, update_keyword_ranges
-from tweektrend_dagster.assets.publish import publish_documents
+from tweektrend_dagster.trend_store.publish import publish_documents
+from tweektrend_dagster.trend_store.ranges import KEYWORD_RANGES, update_keyword_ranges
 
 pytestmark = pytest.mark.integration
 

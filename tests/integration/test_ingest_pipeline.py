@@ -15,12 +15,12 @@ from tests.integration.ingest_helpers import (
     read_all,
     wait_until_drained,
 )
+from tweektrend_dagster.clients import connect_mongo
 from tweektrend_dagster.ingest.dlq import header_dict
 from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
 from tweektrend_dagster.ingest.producer import TweetProducer
 from tweektrend_dagster.ingest.sources.simulator import Simulator, generate
 from tweektrend_dagster.keywords import KeywordMatcher, KeywordRegistry
-from tweektrend_dagster.resources.clients import connect_mongo
 from tweektrend_dagster.tweets import parse_payload
 
 FIXTURES = "tests/fixtures/tweets"

@@ -8,19 +8,18 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 
 from tests.integration.ingest_helpers import WorkerThread, isolated, wait_until_drained
-from tweektrend_dagster.assets.trends import TREND_JOBS
+from tweektrend_dagster.defs.ingestion.sensors import build_ingestion_sensor
+from tweektrend_dagster.defs.tags import IMPORT, LANE, LIVE, RANGE_END, RANGE_START
 from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
 from tweektrend_dagster.ingest.producer import TweetProducer
 from tweektrend_dagster.ingest.sources.simulator import generate
 from tweektrend_dagster.resources import CassandraResource, KafkaResource
-from tweektrend_dagster.run_plan import IMPORT, LANE, LIVE, RANGE_END, RANGE_START
-from tweektrend_dagster.sensors import build_ingestion_sensor
 
 NO_SETTLE = timedelta(0)
 
 
 def _sensor(refresh: timedelta, settle: timedelta = NO_SETTLE):
-    return build_ingestion_sensor(TREND_JOBS, refresh=refresh, settle=settle)
+    return build_ingestion_sensor(refresh=refresh, grace=timedelta(hours=6), settle=settle)
 
 
 def _daily_ranges(result) -> list[tuple[str, str]]:
@@ -40,14 +39,8 @@ def _evaluate(sensor, settings, cursor):
         cursor=cursor,
         instance=dg.DagsterInstance.ephemeral(),
         resources={
-            "cassandra": CassandraResource(
-                hosts=settings.host, port=settings.cassandra_port, keyspace=settings.keyspace
-            ),
-            "kafka": KafkaResource(
-                bootstrap_servers=settings.kafka_bootstrap,
-                topic=settings.topic,
-                consumer_group=settings.consumer_group,
-            ),
+            "cassandra": CassandraResource.from_settings(settings),
+            "kafka": KafkaResource.from_settings(settings),
         },
     )
     return sensor(context)

@@ -28,8 +28,8 @@ def test_added_keyword_gets_one_backfill_run_and_rollups(keyspace_settings, cass
             cursor=cursor,
             instance=dg.DagsterInstance.ephemeral(),
             resources={
-                "mongo": MongoResource(uri=keyspace_settings.mongo_uri, database=mongo_db.name),
-                "cassandra": CassandraResource(port=keyspace_settings.cassandra_port, keyspace=ks),
+                "mongo": MongoResource.from_settings(keyspace_settings, database=mongo_db.name),
+                "cassandra": CassandraResource.from_settings(keyspace_settings, keyspace=ks),
             },
         )
         return sensor(context)

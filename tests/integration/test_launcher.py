@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 
 from tweektrend_dagster.contracts.errors import ServiceUnavailable
+from tweektrend_dagster.local_stack import local_stack
 from tweektrend_dagster.stack.launcher import Stack
 
 
@@ -81,7 +82,7 @@ def test_cli_reports_taken_port_without_traceback(stack_settings, tmp_path):
 
 
 def test_status_of_the_session_stack_shows_every_server_up(stack_settings):
-    rows = {r.name: r for r in Stack(stack_settings, echo=lambda line: None).status()}
+    rows = {r.name: r for r in local_stack(stack_settings, echo=lambda line: None).status()}
     for name in ("kafka", "cassandra", "ferretdb"):
         assert rows[name].state == "up", rows[name]
     assert rows["kafka"].address.endswith(f":{stack_settings.kafka_port}")

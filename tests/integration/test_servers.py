@@ -109,8 +109,8 @@ def test_spark_round_trip_through_the_cassandra_connector(keyspace_settings, cas
     # The connector caches its Cassandra session (and the schema it saw) JVM-wide per
     # connection config; a short keep-alive makes this test's one distinct and short-lived, so
     # later tests that create keyspaces do not reuse a session that has never heard of them.
-    resource = SparkResource(
-        cassandra_port=keyspace_settings.cassandra_port, keyspace=ks,
+    resource = SparkResource.from_settings(
+        keyspace_settings, keyspace=ks,
         extra_config={"spark.cassandra.connection.keepAliveMS": "50"})
     assert resource.is_remote
     spark = resource.spark_session

@@ -16,12 +16,12 @@ import pytest
 from streamlit_app.auth import Accounts
 from tests.e2e.dashboard_server import free_port
 from tweektrend_dagster.alerts.spikes import alert_days
-from tweektrend_dagster.assets.publish import publish_documents
 from tweektrend_dagster.definitions import defs
-from tweektrend_dagster.jobs import spike_alert_job
+from tweektrend_dagster.defs.alerts.jobs import spike_alert_job
 from tweektrend_dagster.keywords import KeywordRegistry
 from tweektrend_dagster.mail import read_mailbox, start_mailcatcher
-from tweektrend_dagster.resources import MailResource, MongoResource
+from tweektrend_dagster.resources import MailResource, MongoResource, RunSettingsResource
+from tweektrend_dagster.trend_store.publish import publish_documents
 
 PASSWORD = "Tr3nd-watcher!"
 DASHBOARD = "http://dash.test"
@@ -86,6 +86,7 @@ def run_job(db, settings, smtp_port: int | None = None) -> dg.ExecuteInProcessRe
         resources={
             "mongo": MongoResource(uri=settings.mongo_uri, database=db.name),
             "mail": MailResource(smtp_port=smtp_port or settings.smtp_port),
+            "run_settings": RunSettingsResource.from_settings(settings),
         },
         run_config={"ops": {"send_spike_alerts": {"config": {"dashboard_url": DASHBOARD}}}},
         raise_on_error=False,

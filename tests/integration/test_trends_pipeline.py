@@ -27,7 +27,7 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 def stack(keyspace_settings, tmp_path_factory):
     """(settings, cassandra session, mongo db, analytics path) on the shared test stack, with
     the module's fresh keyspace (tests/conftest.py) and a fresh Mongo database."""
-    from tweektrend_dagster.resources.clients import cassandra_session, mongo_database
+    from tweektrend_dagster.clients import cassandra_session, mongo_database
 
     name = f"tt_trends_{uuid.uuid4().hex[:8]}"
     settings = dataclasses.replace(keyspace_settings, mongo_db=name)
@@ -82,24 +82,12 @@ def load(spark, keyspace: str, items) -> None:
 
 @pytest.fixture(scope="module")
 def defs(stack):
-    from tweektrend_dagster.assets.trends import TREND_ASSETS, TREND_JOBS
-    from tweektrend_dagster.resources import CassandraResource, MongoResource
-    from tweektrend_dagster.resources.spark import SparkResource
-    from tweektrend_dagster.schedules import TREND_SCHEDULES
+    from tweektrend_dagster.definitions import build_definitions
+    from tweektrend_dagster.resources import SparkResource
 
     settings, *_, path = stack
-    return dg.Definitions(
-        assets=[dg.AssetSpec("raw_tweets"), *TREND_ASSETS],
-        jobs=TREND_JOBS, schedules=TREND_SCHEDULES,
-        resources={
-            "spark": SparkResource(
-                analytics_path=path, shuffle_partitions=4,
-                cassandra_hosts=settings.host, cassandra_port=settings.cassandra_port),
-            "cassandra": CassandraResource(
-                hosts=settings.host, port=settings.cassandra_port, keyspace=settings.keyspace),
-            "mongo": MongoResource(uri=settings.mongo_uri, database=settings.mongo_db),
-        },
-    )
+    return build_definitions(settings, spark=SparkResource.from_settings(
+        settings, analytics_path=path, shuffle_partitions=4))
 
 
 def run(defs, job: str, **kwargs):

@@ -116,7 +116,7 @@ def test_cassandra_stopped_and_restarted_mid_stream_loses_nothing(keyspace_setti
         assert sum(max(0, tp.offset) for tp in committed) == first.messages
         cassandra_only.up()
         wait_until_drained(settings, first.messages + second.messages, timeout=240)
-    from tweektrend_dagster.resources.clients import cassandra_session
+    from tweektrend_dagster.clients import cassandra_session
 
     session, cluster = cassandra_session(settings)  # the fixture's session predates the restart
     try:

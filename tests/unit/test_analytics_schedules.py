@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
+import pytest
 
+from tweektrend_dagster.config import Settings
 from tweektrend_dagster.contracts.periods import Period
-from tweektrend_dagster.partitions import PARTITIONS
+from tweektrend_dagster.defs.trends.partitions import PARTITIONS
+from tweektrend_dagster.defs.trends.schedules import close_cron
 
 
-def _defs() -> dg.Definitions:
-    from tweektrend_dagster.assets.trends import TREND_ASSETS, TREND_JOBS
-    from tweektrend_dagster.resources import CassandraResource, MongoResource
-    from tweektrend_dagster.resources.spark import SparkResource
-    from tweektrend_dagster.schedules import TREND_SCHEDULES
+def _defs(grace_hours: float = 6.0) -> dg.Definitions:
+    from tweektrend_dagster.definitions import build_definitions
 
-    return dg.Definitions(
-        assets=[dg.AssetSpec("raw_tweets"), *TREND_ASSETS],
-        jobs=TREND_JOBS, schedules=TREND_SCHEDULES,
-        resources={"spark": SparkResource(), "cassandra": CassandraResource(),
-                   "mongo": MongoResource()},
-    )
+    return build_definitions(replace(Settings.from_env(), late_grace_hours=grace_hours))
 
 
 def test_definitions_load_and_graph():
@@ -35,8 +31,8 @@ def test_definitions_load_and_graph():
     assert defs.resolve_job_def("keyword_backfill_job")
 
 
-def _eval(name: str, when: datetime) -> dg.RunRequest:
-    defs = _defs()
+def _eval(name: str, when: datetime, grace_hours: float = 6.0) -> dg.RunRequest:
+    defs = _defs(grace_hours)
     schedule = defs.resolve_schedule_def(name)
     # partition keys are validated against the job, which the context finds in the repository
     ctx = dg.build_schedule_context(scheduled_execution_time=when,
@@ -55,6 +51,17 @@ def test_close_schedules_request_the_closed_period():
         == "2024-03-01"
     assert _eval("quarter_close_schedule", datetime(2024, 4, 1, 6, 50, tzinfo=UTC)
                  ).partition_key == "2024-01-01"
+
+
+def test_a_fractional_grace_closes_to_the_minute_and_a_grace_past_a_day_is_refused():
+    half = timedelta(hours=6, minutes=30)
+    assert close_cron("day", half) == "45 6 * * *"
+    assert close_cron("quarter", half) == "20 7 1 1,4,7,10 *"
+    # the schedules and the closed period they request agree on the same grace
+    assert _eval("daily_close_schedule", datetime(2024, 3, 5, 6, 45, tzinfo=UTC), 6.5
+                 ).partition_key == "2024-03-04"
+    with pytest.raises(ValueError, match="TWEEKTREND_LATE_GRACE_HOURS"):
+        close_cron("day", timedelta(hours=30))
 
 
 def test_refresh_schedules_request_the_current_period():

@@ -134,9 +134,9 @@ def test_failed_deliveries_are_counted():
 
 
 def test_produce_exits_non_zero_saying_how_many_messages_were_not_delivered(monkeypatch, tmp_path):
+    import tweektrend_dagster.clients as clients
     import tweektrend_dagster.ingest.kafka_topics as topics
     import tweektrend_dagster.keywords as keywords
-    import tweektrend_dagster.resources.clients as clients
 
     kafka = FakeKafka(failing_topic=Settings.from_env().topic)
     monkeypatch.setattr(P, "Producer", lambda config: kafka)

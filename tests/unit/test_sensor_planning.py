@@ -25,13 +25,9 @@ def test_lag_counts_uncommitted_messages_per_partition():
 
 # ---- lanes and ranged runs (run_plan) -----------------------------------------------------------
 from tweektrend_dagster.contracts.periods import Period  # noqa: E402
-from tweektrend_dagster.partitions import PARTITIONS, partition_bounds  # noqa: E402
-from tweektrend_dagster.run_plan import (  # noqa: E402
-    IMPORT,
-    LANE,
-    LIVE,
-    RANGE_END,
-    RANGE_START,
+from tweektrend_dagster.defs.tags import IMPORT, LANE, LIVE, RANGE_END, RANGE_START  # noqa: E402
+from tweektrend_dagster.defs.trends.partitions import PARTITIONS, partition_bounds  # noqa: E402
+from tweektrend_dagster.defs.trends.run_plan import (  # noqa: E402
     day_ranges,
     plan_day_runs,
     plan_keyword_backfill,
@@ -39,6 +35,7 @@ from tweektrend_dagster.run_plan import (  # noqa: E402
 )
 
 TODAY = NOW.date()
+GRACE = timedelta(hours=6)
 
 
 def _days(first: date, n: int, step: int = 1) -> list[date]:
@@ -61,14 +58,14 @@ def test_days_split_into_live_past_waiting_and_outside():
     future = TODAY + timedelta(days=30)
     split = split_days(
         [TODAY, yesterday, date(2020, 12, 12), future, date(2005, 6, 1)], NOW,
-        partition_bounds(NOW))
+        partition_bounds(NOW), GRACE)
     # at 12:00 yesterday's 6 h grace is over: it is past, imported like an archive day
     assert split.live == [TODAY]
     assert split.past == [date(2020, 12, 12), yesterday]
     assert split.waiting == [future]
     assert split.outside == [date(2005, 6, 1)]
     early = NOW.replace(hour=3)
-    assert split_days([yesterday], early, partition_bounds(early)).live == [yesterday]
+    assert split_days([yesterday], early, partition_bounds(early), GRACE).live == [yesterday]
 
 
 def test_day_ranges_group_close_days_and_cap_the_number_of_runs():
@@ -100,7 +97,7 @@ def test_a_160_day_replay_is_a_handful_of_runs_in_the_import_lane():
 
 def test_keyword_backfill_imports_closed_days_and_refreshes_open_ones_live():
     archived = [date(2021, 3, 1), date(2021, 3, 2), TODAY]
-    runs = plan_keyword_backfill(["bts"], archived, NOW, partition_bounds(NOW))
+    runs = plan_keyword_backfill(["bts"], archived, NOW, partition_bounds(NOW), GRACE)
     assert [(r.job_name, r.tags[LANE]) for r in runs] == [
         ("keyword_backfill_job", IMPORT), ("weekly_trends_job", IMPORT),
         ("monthly_trends_job", IMPORT), ("quarterly_trends_job", IMPORT),
@@ -110,4 +107,4 @@ def test_keyword_backfill_imports_closed_days_and_refreshes_open_ones_live():
     config = runs[0].run_config["ops"]["keyword_backfill"]["config"]
     assert config == {"keywords": ["bts"]} == runs[-1].run_config["ops"]["keyword_backfill"][
         "config"]
-    assert plan_keyword_backfill(["bts"], [], NOW, partition_bounds(NOW)) == []
+    assert plan_keyword_backfill(["bts"], [], NOW, partition_bounds(NOW), GRACE) == []

@@ -6,8 +6,8 @@ import dagster as dg
 
 from tweektrend_dagster.alerts import Spike, alert_days, alert_mail, recent_spikes
 from tweektrend_dagster.alerts.store import alert_id
+from tweektrend_dagster.defs.alerts.sensors import build_spike_alert_sensor, is_recent_day
 from tweektrend_dagster.resources import MongoResource
-from tweektrend_dagster.sensors import build_spike_alert_sensor, is_recent_day
 
 NOW = datetime(2026, 11, 25, 14, 20, tzinfo=UTC)
 WINDOW = timedelta(hours=3)
@@ -123,7 +123,7 @@ def test_sensor_skips_materialisations_of_old_days_without_touching_mongo():
     instance.report_runless_asset_event(
         dg.AssetMaterialization("daily_trends", partition="2024-01-05")
     )
-    sensor = build_spike_alert_sensor(dg.JobDefinition(graph_def=dg.GraphDefinition("g")))
+    sensor = build_spike_alert_sensor(timedelta(hours=3))
     # an unreachable Mongo: the sensor must decide before connecting
     mongo = MongoResource(uri="mongodb://127.0.0.1:1/", database="none")
     context = dg.build_sensor_context(instance=instance, resources={"mongo": mongo})
@@ -140,4 +140,4 @@ def test_definitions_wire_the_alert_sensor_to_its_job():
     assert sensor.job_name == "spike_alert_job"
     assert sensor.asset_key == dg.AssetKey("daily_trends")
     job = defs.resolve_job_def("spike_alert_job")
-    assert {"mongo", "mail"} <= set(job.required_resource_keys)
+    assert {"mongo", "mail", "run_settings"} <= set(job.required_resource_keys)

@@ -8,18 +8,18 @@ import sys
 from dataclasses import replace
 
 from tweektrend_dagster.config import Settings
+from tweektrend_dagster.local_stack import local_stack
 from tweektrend_dagster.stack.launcher import Stack
 
 PRINT_PATHS = (
     "from tweektrend_dagster.config import Settings\n"
-    "from tweektrend_dagster.resources.spark import default_analytics_path\n"
-    "s = Settings.from_env(); print(s.home); print(default_analytics_path(s))\n"
+    "s = Settings.from_env(); print(s.home); print(s.analytics_path)\n"
 )
 
 
 def _stack(tmp_path, lines: list[str]) -> Stack:
     settings = replace(Settings.from_env(), home=tmp_path / "home")
-    return Stack(settings, echo=lines.append)
+    return local_stack(settings, echo=lines.append)
 
 
 def test_every_app_runs_with_the_stacks_absolute_data_directory(tmp_path):

@@ -114,10 +114,14 @@ def test_cached_result_is_a_copy():
     assert tokenize("Great game tonight") == ["great", "game", "tonight"]
 
 
-def test_cache_is_bounded(monkeypatch):
-    monkeypatch.setattr(tok_module, "_cache_size", 3)
-    tokenize_many([f"word{i} test" for i in range(10)])
-    assert len(tok_module._cache) == 3
+def test_cache_is_bounded_by_its_setting(monkeypatch):
+    monkeypatch.setenv("TWEEKTREND_TOKEN_CACHE_SIZE", "3")
+    tok_module._settings.cache_clear()  # read once per process: read again with the new value
+    try:
+        tokenize_many([f"word{i} test" for i in range(10)])
+        assert len(tok_module._cache) == 3
+    finally:
+        tok_module._settings.cache_clear()
 
 
 def test_user_words_keep_a_keyword_whole(monkeypatch):

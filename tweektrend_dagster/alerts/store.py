@@ -14,15 +14,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from tweektrend_dagster.alerts.spikes import Spike
+from tweektrend_dagster.contracts.names import SPIKE_ALERTS, TRENDS, USER_KEYWORDS, USERS
+from tweektrend_dagster.contracts.periods import Period
 
-ALERTS = "spike_alerts"
+ALERTS = SPIKE_ALERTS
 IN_BATCH = 500  # user ids per `$in` of the follow lookup
 
 
@@ -36,7 +38,7 @@ class Recipient:
 def has_opted_in_users(db: Database) -> bool:
     """Whether anyone has alerts on (the sensor skips the run otherwise)."""
     query = {"spike_alerts": True, "verified": True}
-    return db["users"].find_one(query, {"_id": 1}) is not None
+    return db[USERS].find_one(query, {"_id": 1}) is not None
 
 
 def alert_recipients(db: Database) -> dict[str, list[Recipient]]:
@@ -51,12 +53,12 @@ def alert_recipients(db: Database) -> dict[str, list[Recipient]]:
     """
     emails = {
         doc["_id"]: doc["email"]
-        for doc in db["users"].find({"spike_alerts": True, "verified": True}, {"email": 1})
+        for doc in db[USERS].find({"spike_alerts": True, "verified": True}, {"email": 1})
     }
     ids = sorted(emails)
     out: dict[str, list[Recipient]] = defaultdict(list)
     for i in range(0, len(ids), IN_BATCH):
-        rows = db["user_keywords"].find(
+        rows = db[USER_KEYWORDS].find(
             {"user_id": {"$in": ids[i : i + IN_BATCH]}},
             {"_id": 0, "user_id": 1, "keyword": 1, "display": 1},
         )
@@ -67,7 +69,8 @@ def alert_recipients(db: Database) -> dict[str, list[Recipient]]:
 
 
 def day_document(db: Database, keyword: str, day: str) -> dict[str, Any] | None:
-    return db["trends"].find_one({"_id": f"{keyword}|day|{day}"}, {"keyword": 1, "series": 1})
+    _id = Period("day", date.fromisoformat(day)).doc_id(keyword)
+    return db[TRENDS].find_one({"_id": _id}, {"keyword": 1, "series": 1})
 
 
 def alert_id(user_id: str, spike: Spike) -> str:

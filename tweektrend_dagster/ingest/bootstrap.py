@@ -14,13 +14,10 @@ def seed_demo_keywords(settings: Settings) -> str:
 
     TWEEKTREND_DEMO_KEYWORDS (comma-separated; empty to disable) chooses them.
     """
-    import os
-
+    from tweektrend_dagster.clients import mongo_database
     from tweektrend_dagster.keywords.registry import KeywordRegistry
-    from tweektrend_dagster.resources.clients import mongo_database
 
-    raw = os.environ.get("TWEEKTREND_DEMO_KEYWORDS", "코로나,BTS,넷플릭스,covid")
-    keywords = [k for k in (part.strip() for part in raw.split(",")) if k]
+    keywords = settings.demo_keywords
     if not keywords:
         return "no demo keywords (TWEEKTREND_DEMO_KEYWORDS is empty)"
     db = mongo_database(settings)
@@ -33,9 +30,9 @@ def seed_demo_keywords(settings: Settings) -> str:
 
 
 def bootstrap(settings: Settings) -> Iterator[str]:
+    from tweektrend_dagster.clients import cassandra_session, mongo_database
     from tweektrend_dagster.ingest.kafka_topics import ensure_topics
     from tweektrend_dagster.ingest.schema import create_schema
-    from tweektrend_dagster.resources.clients import cassandra_session, mongo_database
 
     yield from ensure_topics(settings) or [
         f"Kafka topics {settings.topic}, {settings.dlq_topic} ready"

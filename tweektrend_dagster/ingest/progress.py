@@ -92,3 +92,9 @@ def days_to_refresh(
         if previous is None or now - datetime.fromisoformat(previous) >= refresh:
             due.append(day)
     return due
+
+
+def archived_days(session: Session) -> list[date]:
+    """Every day the raw archive holds tweets for (oldest first)."""
+    rows = session.execute("SELECT day FROM ingested_days WHERE scope='all'")
+    return sorted(r.day.date() if hasattr(r.day, "date") else r.day for r in rows)

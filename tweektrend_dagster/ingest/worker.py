@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from cassandra.query import BatchStatement, BatchType
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
+from tweektrend_dagster.clients import cassandra_session
 from tweektrend_dagster.config import Settings
 from tweektrend_dagster.ingest import rows as R
 from tweektrend_dagster.ingest.dlq import (
@@ -45,7 +46,6 @@ from tweektrend_dagster.ingest.dlq import (
 )
 from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
 from tweektrend_dagster.ingest.write_errors import is_permanent, reason
-from tweektrend_dagster.resources.clients import cassandra_session
 from tweektrend_dagster.tweets import InvalidTweet, parse_payload
 
 log = logging.getLogger(__name__)
@@ -627,8 +627,8 @@ class IngestWorker:
 
 def run_worker(settings: Settings, name: str) -> None:
     """Entry point of one worker process: runs until SIGTERM/SIGINT."""
+    from tweektrend_dagster.clients import mongo_database
     from tweektrend_dagster.keywords import KeywordRegistry
-    from tweektrend_dagster.resources.clients import mongo_database
 
     registry = None
     try:

@@ -18,6 +18,7 @@ from typing import Any
 import pymongo
 from pymongo.database import Database
 
+from tweektrend_dagster.contracts.names import KEYWORDS, USER_KEYWORDS
 from tweektrend_dagster.keywords.normalize import display_keyword, normalize_keyword
 
 _clock_lock = threading.Lock()
@@ -49,8 +50,8 @@ class KeywordRegistry:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._keywords = db["keywords"]
-        self._subscriptions = db["user_keywords"]
+        self._keywords = db[KEYWORDS]
+        self._subscriptions = db[USER_KEYWORDS]
 
     def ensure_indexes(self) -> None:
         """Create the indexes; safe to call on every start-up."""

@@ -1,17 +1,18 @@
-"""Typed Dagster resources for the servers; configuration comes from TWEEKTREND_* variables.
+"""Typed Dagster resources for the servers and the run settings, built from `config.Settings`.
 
-The resource classes are imported lazily: the ingestion workers use only `clients` and should
-not pay Dagster's import time at every start.
+The plain clients (for workers and the dashboard) are `tweektrend_dagster/clients.py`.
 """
 
-from typing import Any
+from tweektrend_dagster.resources.servers import (
+    CassandraResource,
+    KafkaResource,
+    MailResource,
+    MongoResource,
+    RunSettingsResource,
+)
+from tweektrend_dagster.resources.spark import SparkResource
 
-__all__ = ["CassandraResource", "KafkaResource", "MailResource", "MongoResource"]
-
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from tweektrend_dagster.resources import servers
-
-        return getattr(servers, name)
-    raise AttributeError(name)
+__all__ = [
+    "CassandraResource", "KafkaResource", "MailResource", "MongoResource", "SparkResource",
+    "RunSettingsResource",
+]

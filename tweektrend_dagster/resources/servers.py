@@ -1,29 +1,44 @@
-"""Kafka, Cassandra, Mongo and SMTP as `ConfigurableResource`s with working local defaults."""
+"""Kafka, Cassandra, Mongo, SMTP and the product's run settings as `ConfigurableResource`s.
+
+Each is built from `config.Settings` when the Definitions are assembled (`from_settings`), so
+nothing here reads the environment at import; an address given by a TWEEKTREND_* variable is
+passed as `dg.EnvVar`, so Dagster's UI shows where it came from and never prints it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import Any
 
 import dagster as dg
 from cassandra.cluster import Session
 from confluent_kafka.admin import AdminClient
 from pymongo.database import Database
 
-from tweektrend_dagster.config import Settings
+from tweektrend_dagster.clients import connect_cassandra, connect_mongo
+from tweektrend_dagster.config import Settings, is_set
 from tweektrend_dagster.mail import send_mail
-from tweektrend_dagster.resources.clients import connect_cassandra, connect_mongo
 
-_defaults = Settings.from_env()
+
+def _env_or(variable: str, value: Any) -> Any:
+    """dg.EnvVar of TWEEKTREND_{variable} when the user set it, else the resolved default."""
+    return dg.EnvVar(f"TWEEKTREND_{variable}") if is_set(variable) else value
 
 
 class KafkaResource(dg.ConfigurableResource):
     """The Kafka cluster holding the tweet topic."""
 
-    bootstrap_servers: str = _defaults.kafka_bootstrap
-    topic: str = _defaults.topic
-    consumer_group: str = _defaults.consumer_group
+    bootstrap_servers: str
+    topic: str
+    consumer_group: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> KafkaResource:
+        return cls(**{
+            "bootstrap_servers": _env_or("KAFKA_BOOTSTRAP", settings.kafka_bootstrap),
+            "topic": settings.topic, "consumer_group": settings.consumer_group, **overrides})
 
     def admin(self) -> AdminClient:
         return AdminClient({"bootstrap.servers": self.bootstrap_servers})
@@ -32,9 +47,15 @@ class KafkaResource(dg.ConfigurableResource):
 class CassandraResource(dg.ConfigurableResource):
     """The Cassandra cluster holding the raw archive and the per-keyword tables."""
 
-    hosts: str = ",".join(_defaults.cassandra_hosts)
-    port: int = _defaults.cassandra_port
-    keyspace: str = _defaults.keyspace
+    hosts: str
+    port: int
+    keyspace: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> CassandraResource:
+        return cls(**{
+            "hosts": _env_or("CASSANDRA_HOSTS", ",".join(settings.cassandra_hosts)),
+            "port": settings.cassandra_port, "keyspace": settings.keyspace, **overrides})
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -48,8 +69,13 @@ class CassandraResource(dg.ConfigurableResource):
 class MongoResource(dg.ConfigurableResource):
     """MongoDB (FerretDB locally) holding trend documents, users and the keyword registry."""
 
-    uri: str = _defaults.mongo_uri
-    database: str = _defaults.mongo_db
+    uri: str
+    database: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> MongoResource:
+        return cls(**{"uri": _env_or("MONGO_URI", settings.mongo_uri),
+                      "database": settings.mongo_db, **overrides})
 
     @contextmanager
     def db(self) -> Iterator[Database]:
@@ -62,10 +88,31 @@ class MongoResource(dg.ConfigurableResource):
 
 class MailResource(dg.ConfigurableResource):
     """Outgoing mail through `mail.send_mail`; host, login, TLS and sender come from the
-    TWEEKTREND_SMTP_* variables (SmtpConfig.from_env), locally the mail catcher."""
+    TWEEKTREND_SMTP_* variables (Settings), locally the mail catcher."""
 
-    smtp_port: int = _defaults.smtp_port
+    smtp_port: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> MailResource:
+        return cls(**{"smtp_port": settings.smtp_port, **overrides})
 
     def send(self, to: str, subject: str, body: str) -> None:
         """Send a plain-text mail; raises MailError naming the SMTP server when it fails."""
         send_mail(replace(Settings.from_env(), smtp_port=self.smtp_port), to, subject, body)
+
+
+class RunSettingsResource(dg.ConfigurableResource):
+    """The settings the trend and alert runs decide with (TWEEKTREND_LATE_GRACE_HOURS,
+    _REFERENCE_KEYWORD, _ALERT_WINDOW_HOURS, _PUBLIC_URL), shown in Dagster's UI."""
+
+    late_grace_hours: float
+    reference_keyword: str
+    alert_window_hours: float
+    dashboard_url: str  # the dashboard's address in alert mails
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> RunSettingsResource:
+        return cls(**{"late_grace_hours": settings.late_grace_hours,
+                      "reference_keyword": settings.reference_keyword,
+                      "alert_window_hours": settings.alert_window_hours,
+                      "dashboard_url": settings.public_url, **overrides})

@@ -27,17 +27,9 @@ from pyspark.sql import SparkSession
 from tweektrend_dagster.config import Settings, spark_conf
 from tweektrend_dagster.contracts.errors import ServiceUnavailable
 
-_defaults = Settings.from_env()
-
-
-def default_analytics_path(settings: Settings) -> str:
-    """Where the daily aggregate tables live (parquet); TWEEKTREND_ANALYTICS_PATH overrides, e.g.
-    an s3a:// or hdfs:// URI when Spark runs on a cluster whose executors need shared storage."""
-    return os.environ.get("TWEEKTREND_ANALYTICS_PATH", str(settings.home / "analytics"))
-
 
 def connector_jars(settings: Settings) -> list[str]:
-    from tweektrend_dagster.stack.artifacts import maven_jars
+    from tweektrend_dagster.artifacts.build import maven_jars
 
     folder = maven_jars("spark", settings.cache)
     return sorted(str(p) for p in Path(folder).glob("*.jar"))
@@ -114,17 +106,29 @@ class SparkResource(dg.ConfigurableResource):
     By default the session is on the stack's Spark Connect server (`remote`), which stays warm
     between runs; `remote="local"` starts a Spark inside the run's process (`master`)."""
 
-    remote: str = _defaults.spark_remote
-    master: str = _defaults.spark_master
-    cassandra_hosts: str = ",".join(_defaults.cassandra_hosts)
-    cassandra_port: int = _defaults.cassandra_port
-    keyspace: str = _defaults.keyspace
-    analytics_path: str = default_analytics_path(_defaults)
+    remote: str
+    master: str
+    cassandra_hosts: str
+    cassandra_port: int
+    keyspace: str
+    # where the daily aggregate tables live (parquet): TWEEKTREND_ANALYTICS_PATH, e.g. an s3a://
+    # or hdfs:// URI when Spark runs on a cluster whose executors need shared storage
+    analytics_path: str
     shuffle_partitions: int = 8
-    driver_memory: str = _defaults.spark_memory
+    driver_memory: str = "4g"
     extra_config: dict[str, str] = {}
 
     _session: SparkSession | None = PrivateAttr(default=None)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> SparkResource:
+        return cls(**{
+            "remote": settings.spark_remote, "master": settings.spark_master,
+            "cassandra_hosts": ",".join(settings.cassandra_hosts),
+            "cassandra_port": settings.cassandra_port, "keyspace": settings.keyspace,
+            "analytics_path": settings.analytics_path, "driver_memory": settings.spark_memory,
+            **overrides,
+        })
 
     def settings(self) -> Settings:
         import dataclasses

@@ -1,40 +1,28 @@
 """`tweektrend stack up|down|status`: the whole local stack under one data directory.
 
 Servers (Kafka, Cassandra, FerretDB, the Spark Connect server) start first and in parallel;
-each must answer a real request before the stack counts as up. Then the project's own processes
-(apps) start: ingestion workers, the simulator, the mail catcher, `dagster dev` and Streamlit.
+each must answer a real request before the stack counts as up. Then the bootstrap (topics,
+schema, indexes) runs and the project's own processes (apps) start. Both are handed in by the
+caller (`tweektrend_dagster/local_stack.py`): the launcher knows nothing of the product.
 A second `up` leaves running parts alone.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 import urllib.request
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from tweektrend_dagster.config import Settings
 from tweektrend_dagster.contracts.errors import ServiceUnavailable
+from tweektrend_dagster.stack.app import App
 from tweektrend_dagster.stack.process import ManagedProcess, port_in_use
 from tweektrend_dagster.stack.servers import Server, all_servers
 
-
-@dataclass
-class App:
-    """A process of the project itself, started after the servers are healthy."""
-
-    name: str
-    title: str
-    argv: list[str]
-    url: str | None = None  # polled for readiness when set
-    address: str = "-"  # what the user opens or connects to
-    port: int | None = None
-    env: dict[str, str] = field(default_factory=dict)
-    start_timeout: float = 120.0
-    files: dict[Path, Path] = field(default_factory=dict)  # copied (target: source) before start
+# (settings, with the demo data) → lines to print; runs once the servers are up
+Bootstrap = Callable[[Settings, bool], Iterable[str]]
 
 
 @dataclass
@@ -61,8 +49,12 @@ class Stack:
         settings: Settings | None = None,
         echo: Callable[[str], None] = print,
         only: list[str] | None = None,
+        apps: Callable[[Settings], list[App]] | None = None,
+        bootstrap: Bootstrap | None = None,
     ):
         self.settings = settings or Settings.from_env()
+        self._apps = apps
+        self._bootstrap = bootstrap
         servers = all_servers(self.settings)
         unknown = set(only or []) - {s.name for s in servers}
         if unknown:
@@ -145,11 +137,9 @@ class Stack:
 
     # -- apps ------------------------------------------------------------------------------------
     def apps(self) -> list[App]:
-        if self.partial:
+        if self.partial or self._apps is None:
             return []
-        from tweektrend_dagster.stack.apps import local_apps
-
-        return local_apps(self.settings)
+        return self._apps(self.settings)
 
     def up_apps(self) -> None:
         for app in self.apps():
@@ -214,14 +204,9 @@ class Stack:
         if self.partial:
             return
         self.move_misplaced_data()
-        from tweektrend_dagster.ingest.bootstrap import bootstrap
-
-        for line in bootstrap(self.settings):
+        for line in self._bootstrap(self.settings, not servers_only) if self._bootstrap else []:
             self.echo(f"  {line}")
         if not servers_only:
-            from tweektrend_dagster.ingest.bootstrap import seed_demo_keywords
-
-            self.echo(f"  {seed_demo_keywords(self.settings)}")
             self.up_apps()
         self.echo(
             "Stack is up. `tweektrend stack status` shows it; `tweektrend stack down` stops it."
@@ -252,20 +237,10 @@ class Stack:
                 if pid is None
                 else ("up" if not app.url or _http_ok(app.url) else "starting")
             )
-            detail = self._ingest_restarts() if app.name == "ingest" and pid else ""
+            detail = app.detail() if app.detail and pid else ""
             rows.append(Status(app.name, app.title, state, pid, app.address, detail))
         return rows
-
-    def _ingest_restarts(self) -> str:
-        from tweektrend_dagster.ingest.pool import read_restarts
-
-        restarts = read_restarts(self.settings)
-        return restarts.summary() if restarts else ""
 
     def logs_dir(self) -> Path:
         return self.settings.logs
 
-
-def python_bin() -> str:
-    """The interpreter of this environment, so apps run in the same venv as the launcher."""
-    return os.environ.get("TWEEKTREND_PYTHON", sys.executable)

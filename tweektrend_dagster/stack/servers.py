@@ -1,4 +1,4 @@
-"""The three servers of the local stack: how each is configured, started and probed."""
+"""The four servers of the local stack: how each is configured, started and probed."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import subprocess
 from pathlib import Path
 from string import Template
 
+from tweektrend_dagster.artifacts import build as artifacts
+from tweektrend_dagster.artifacts import tools
 from tweektrend_dagster.config import Settings, spark_conf
 from tweektrend_dagster.contracts.errors import ServiceUnavailable
-from tweektrend_dagster.stack import artifacts, tools
+from tweektrend_dagster.stack.app import python_bin
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -318,13 +320,11 @@ class SparkConnect(Server):
         return cmd, self.dir
 
     def env(self) -> dict[str, str]:
-        from tweektrend_dagster.stack.launcher import python_bin
-
         return {
             "SPARK_HOME": str(self._spark_home()),
             "JAVA_HOME": str(Path(tools.java()).parents[1]),
             # Python workers (tokenising, keyword matching) run this environment's interpreter
-            "PYSPARK_PYTHON": python_bin(),
+            "PYSPARK_PYTHON": python_bin(self.settings),
             "TWEEKTREND_HOME": str(self.settings.home),
         }
 

@@ -80,14 +80,22 @@ class _Prepared(NamedTuple):
 # ---------------------------------------------------------------- per-process state
 _lock = threading.Lock()
 _cache: OrderedDict[str, tuple[str, ...]] = OrderedDict()
-_cache_size = int(os.environ.get("TWEEKTREND_TOKEN_CACHE_SIZE", "50000"))
 _kiwi: Kiwi | None = None
 _kiwi_pid: int | None = None
 _user_words: dict[str, None] = {}  # insertion-ordered set, replayed into a re-created Kiwi
 
 
+@functools.cache
+def _settings() -> tuple[int, int]:
+    """(token cache size, Kiwi threads), read once per process (Spark's Python workers too)."""
+    from tweektrend_dagster.config import Settings
+
+    settings = Settings.from_env()
+    return settings.token_cache_size, settings.kiwi_threads
+
+
 def _kiwi_threads() -> int:
-    return max(0, int(os.environ.get("TWEEKTREND_KIWI_THREADS", "1")))
+    return _settings()[1]
 
 
 def _get_kiwi() -> Kiwi:
@@ -208,7 +216,7 @@ def _cache_get(key: str) -> tuple[str, ...] | None:
 def _cache_put(key: str, value: tuple[str, ...]) -> None:
     _cache[key] = value
     _cache.move_to_end(key)
-    while len(_cache) > _cache_size:
+    while len(_cache) > _settings()[0]:
         _cache.popitem(last=False)
 
 

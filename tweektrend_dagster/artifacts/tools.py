@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
 from functools import cache
 from pathlib import Path
 
+from tweektrend_dagster.config import Settings
 from tweektrend_dagster.contracts.errors import ServiceUnavailable
 
 _JDK17_CANDIDATES = ["/usr/lib/jvm/java-17-openjdk-amd64", "/usr/lib/jvm/java-17-openjdk-arm64"]
@@ -27,8 +27,9 @@ def _java_major(java: str) -> int | None:
 def java() -> str:
     """Path of a Java 17 binary: Cassandra 5.0 runs on 11 or 17, not on newer releases."""
     candidates = []
-    if os.environ.get("JAVA_HOME"):
-        candidates.append(str(Path(os.environ["JAVA_HOME"]) / "bin" / "java"))
+    java_home = Settings.from_env().java_home
+    if java_home:
+        candidates.append(str(Path(java_home) / "bin" / "java"))
     candidates += [f"{home}/bin/java" for home in _JDK17_CANDIDATES]
     if shutil.which("java"):
         candidates.append(shutil.which("java"))

@@ -1,25 +1,55 @@
-"""The project's own long-running processes in the local stack, in start order."""
+"""The local run of the product: the launcher (`stack/`, which knows nothing of the product)
+given the bootstrap to run once the servers are up and the project's own processes to start,
+in start order. `tweektrend stack ...`, the tests and the benches build their stack here.
+"""
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from tweektrend_dagster.artifacts.build import REPO_ROOT
 from tweektrend_dagster.config import Settings
-from tweektrend_dagster.stack.artifacts import REPO_ROOT
-from tweektrend_dagster.stack.launcher import App, python_bin
+from tweektrend_dagster.stack.app import App, python_bin
+from tweektrend_dagster.stack.launcher import Stack
 
 
-def _tool(name: str) -> str:
+def local_stack(
+    settings: Settings | None = None,
+    echo: Callable[[str], None] = print,
+    only: list[str] | None = None,
+) -> Stack:
+    """The whole local stack: servers, then topics/schema/indexes, then the apps below."""
+    return Stack(settings, echo, only, apps=local_apps, bootstrap=bootstrap)
+
+
+def bootstrap(settings: Settings, with_demo: bool) -> Iterator[str]:
+    """Topics, the Cassandra schema and the Mongo indexes; with the demo data: the demo
+    user's keywords, so a fresh local run has trends to show."""
+    from tweektrend_dagster.ingest import bootstrap as ingest_bootstrap
+
+    yield from ingest_bootstrap.bootstrap(settings)
+    if with_demo:
+        yield ingest_bootstrap.seed_demo_keywords(settings)
+
+
+def _ingest_restarts(settings: Settings) -> str:
+    from tweektrend_dagster.ingest.pool import read_restarts
+
+    restarts = read_restarts(settings)
+    return restarts.summary() if restarts else ""
+
+
+def _tool(settings: Settings, name: str) -> str:
     """A console script of this environment (dagster, streamlit) next to its python."""
-    return str(Path(python_bin()).parent / name)
+    return str(Path(python_bin(settings)).parent / name)
 
 
 def local_apps(settings: Settings) -> list[App]:
-    py = python_bin()
+    py = python_bin(settings)
     host = settings.host
-    workers = os.environ.get("TWEEKTREND_WORKERS", "2")
-    rate = os.environ.get("TWEEKTREND_SIMULATOR_RATE", "50")
+    workers = str(settings.workers)
+    rate = f"{settings.simulator_rate:g}"
     dagster_home = settings.home / "dagster"
     return [
         App(
@@ -33,6 +63,7 @@ def local_apps(settings: Settings) -> list[App]:
             "ingest",
             f"Ingestion workers ({workers})",
             [py, "-m", "tweektrend_dagster.cli", "ingest", "--workers", workers],
+            detail=lambda: _ingest_restarts(settings),
         ),
         App(
             "simulator",
@@ -52,7 +83,7 @@ def local_apps(settings: Settings) -> list[App]:
             "dagster",
             "Dagster (dagster dev)",
             [
-                _tool("dagster"),
+                _tool(settings, "dagster"),
                 "dev",
                 "-w",
                 str(REPO_ROOT / "workspace.yaml"),
@@ -73,7 +104,7 @@ def local_apps(settings: Settings) -> list[App]:
             "streamlit",
             "Dashboard (Streamlit)",
             [
-                _tool("streamlit"),
+                _tool(settings, "streamlit"),
                 "run",
                 str(REPO_ROOT / "streamlit_app" / "app.py"),
                 "--server.port",

@@ -6,32 +6,22 @@ reports watermark, lag and throughput as an observation of `raw_tweets`, and req
 the days that received tweets since its cursor: one run per open day in the live lane, ranged
 runs for past days (an imported archive, late data) in the import lane (see `run_plan`).
 No tweet's date can fail a tick: days without a partition are reported on the observation.
-Below it: the new-keyword sensor (backfills) and the spike alert sensor (alert mails).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
-from tweektrend_dagster.alerts import alert_days
-from tweektrend_dagster.alerts.store import has_opted_in_users
+from tweektrend_dagster.defs.ingestion.assets import raw_tweets
+from tweektrend_dagster.defs.trends.jobs import PERIOD_JOBS
+from tweektrend_dagster.defs.trends.partitions import partition_bounds
+from tweektrend_dagster.defs.trends.run_plan import plan_day_runs, split_days
 from tweektrend_dagster.ingest.progress import changed_days, days_to_refresh, read_progress
-from tweektrend_dagster.jobs import ALERT_WINDOW_HOURS
-from tweektrend_dagster.keywords import KeywordRegistry
-from tweektrend_dagster.partitions import partition_bounds
-from tweektrend_dagster.resources import CassandraResource, KafkaResource, MongoResource
-from tweektrend_dagster.run_plan import (
-    TRIGGER,
-    plan_day_runs,
-    plan_keyword_backfill,
-    split_days,
-)
+from tweektrend_dagster.resources import CassandraResource, KafkaResource
 
-REFRESH = timedelta(minutes=float(os.environ.get("TWEEKTREND_REFRESH_MINUTES", "5")))
 # past days are requested once their tweets stopped changing for this long: an archive being
 # replayed becomes one ranged run when the replay is over, not one per tick
 SETTLE = timedelta(seconds=20)
@@ -54,11 +44,14 @@ def _days_text(days: list) -> str:
 
 
 def build_ingestion_sensor(
-    jobs: list, refresh: timedelta = REFRESH, settle: timedelta = SETTLE
+    refresh: timedelta, grace: timedelta, settle: timedelta = SETTLE
 ) -> dg.SensorDefinition:
+    """`refresh`: the least time between two runs of one changed day; `grace`: how long a day
+    stays open for late tweets (open days run in the live lane)."""
+
     @dg.sensor(
         name="ingestion_sensor",
-        jobs=jobs,
+        jobs=list(PERIOD_JOBS.values()),
         minimum_interval_seconds=30,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="Reports ingestion progress (watermark, lag, rate) and requests trend runs "
@@ -82,7 +75,7 @@ def build_ingestion_sensor(
             if seconds > 0:
                 rate = round((progress.total_committed - cursor["committed"]) / seconds, 1)
 
-        split = split_days(changed, now, partition_bounds(now))
+        split = split_days(changed, now, partition_bounds(now), grace)
         live = days_to_refresh({d: changed[d] for d in split.live}, cursor["requested"], now,
                                refresh)
         past_changes = {d: changed[d] for d in split.past}
@@ -91,7 +84,7 @@ def build_ingestion_sensor(
         runs = plan_day_runs(live, past, now, "ingestion_sensor")
 
         observation = dg.AssetObservation(
-            asset_key="raw_tweets",
+            asset_key=raw_tweets.key,
             metadata={
                 "committed_messages": progress.total_committed,
                 "lag_messages": progress.lag,
@@ -149,81 +142,3 @@ def build_ingestion_sensor(
         )
 
     return ingestion_sensor
-
-
-# -- new keywords ---------------------------------------------------------------------------------
-def archived_days(session) -> list:
-    """Every day the raw archive holds tweets for (oldest first)."""
-    rows = session.execute("SELECT day FROM ingested_days WHERE scope='all'")
-    return sorted(r.day.date() if hasattr(r.day, "date") else r.day for r in rows)
-
-
-def build_keyword_sensor(jobs: list) -> dg.SensorDefinition:
-    @dg.sensor(
-        name="new_keyword_sensor",
-        jobs=jobs,
-        minimum_interval_seconds=15,
-        default_status=dg.DefaultSensorStatus.RUNNING,
-        description="When users add keywords, backfills them from the raw archive (ranged runs "
-        "in the import lane) and recomputes the past weeks, months and quarters.",
-    )
-    def new_keyword_sensor(
-        context: dg.SensorEvaluationContext, mongo: MongoResource, cassandra: CassandraResource
-    ) -> dg.SensorResult:
-        known = set(json.loads(context.cursor)["known"]) if context.cursor else None
-        with mongo.db() as db:
-            active = set(KeywordRegistry(db).active_keywords())
-        if known is None:
-            # first tick: today's keywords are matched at ingestion already; only later ones
-            # need the archive
-            return dg.SensorResult(cursor=json.dumps({"known": sorted(active)}))
-        new = sorted(active - known)
-        runs: list[dg.RunRequest] = []
-        if new:
-            now = datetime.now(UTC)
-            with cassandra.session() as session:
-                runs = plan_keyword_backfill(new, archived_days(session), now,
-                                             partition_bounds(now))
-            context.log.info(f"new keywords {new}: {len(runs)} runs requested")
-        # removed keywords are dropped from the cursor, so re-adding one backfills it again
-        return dg.SensorResult(run_requests=runs, cursor=json.dumps({"known": sorted(active)}))
-
-    return new_keyword_sensor
-
-
-# -- spike alerts ---------------------------------------------------------------------------------
-def is_recent_day(partition: str | None, now: datetime, window: timedelta) -> bool:
-    """Whether a daily_trends partition can hold a bucket recent enough to mail about."""
-    return partition in {d.isoformat() for d in alert_days(now, window)}
-
-
-def build_spike_alert_sensor(
-    job: dg.JobDefinition, window: timedelta | None = None
-) -> dg.SensorDefinition:
-    window = window or timedelta(hours=ALERT_WINDOW_HOURS)
-
-    @dg.asset_sensor(
-        asset_key=dg.AssetKey("daily_trends"),
-        name="spike_alert_sensor",
-        job=job,
-        minimum_interval_seconds=30,
-        default_status=dg.DefaultSensorStatus.RUNNING,
-        description="After daily_trends publishes a recent day, requests the spike alert mails "
-        "(skipped while no user has alerts on).",
-    )
-    def spike_alert_sensor(
-        context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry, mongo: MongoResource
-    ):
-        # the asset sensor's cursor moves past this event; only the newest one is looked at
-        partition = asset_event.dagster_event.partition if asset_event.dagster_event else None
-        if not is_recent_day(partition, datetime.now(UTC), window):
-            return dg.SkipReason(f"daily_trends {partition} is not a recent day")
-        with mongo.db() as db:
-            if not has_opted_in_users(db):
-                return dg.SkipReason("no user has spike alerts on")
-        return dg.RunRequest(
-            run_key=f"alerts:{partition}:{asset_event.run_id}:{asset_event.timestamp}",
-            tags={TRIGGER: "spike_alert_sensor", "tweektrend/day": partition},
-        )
-
-    return spike_alert_sensor

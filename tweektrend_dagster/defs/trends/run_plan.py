@@ -14,28 +14,29 @@ it exists, days before the first are reported and dropped.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
-from tweektrend_dagster.contracts.periods import Period, PeriodKind
+from tweektrend_dagster.contracts.periods import Period
+from tweektrend_dagster.defs.tags import (
+    IMPORT,
+    KEYWORDS,
+    LANE,
+    LIVE,
+    RANGE_END,
+    RANGE_START,
+    TRIGGER,
+)
+from tweektrend_dagster.defs.trends.jobs import (
+    ROLLUP_JOBS,
+    AssetJob,
+    daily_trends_job,
+    keyword_backfill_job,
+)
 
-LANE = "tweektrend/lane"
-LIVE, IMPORT = "live", "import"
-TRIGGER = "tweektrend/trigger"
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
-
-DAY_JOBS = {"trends": "daily_trends_job", "backfill": "keyword_backfill_job"}
-ROLLUP_JOBS: dict[PeriodKind, str] = {
-    "week": "weekly_trends_job",
-    "month": "monthly_trends_job",
-    "quarter": "quarterly_trends_job",
-}
-GRACE = timedelta(hours=float(os.environ.get("TWEEKTREND_LATE_GRACE_HOURS", "6")))
 # a day stays live this long after its grace, so the close schedule's run and an import of the
 # same day never run side by side in the two lanes
 CLOSE_MARGIN = timedelta(hours=1)
@@ -53,13 +54,13 @@ class DaySplit:
     outside: list[date] = field(default_factory=list)  # before the first partition: dropped
 
 
-def is_live(day: date, now: datetime, grace: timedelta = GRACE) -> bool:
+def is_live(day: date, now: datetime, grace: timedelta) -> bool:
     """Whether a day is still refreshed by its own runs in the live lane."""
     return now < Period("day", day).closes_at(grace) + CLOSE_MARGIN
 
 
 def split_days(
-    days: Iterable[date], now: datetime, bounds: tuple[date, date], grace: timedelta = GRACE
+    days: Iterable[date], now: datetime, bounds: tuple[date, date], grace: timedelta
 ) -> DaySplit:
     first, last = bounds
     out = DaySplit()
@@ -104,14 +105,14 @@ def live_day_run(
     day: date,
     now: datetime,
     trigger: str,
-    job: str = DAY_JOBS["trends"],
+    job: AssetJob = daily_trends_job,
     run_config: dict | None = None,
     extra_tags: dict[str, str] | None = None,
 ) -> dg.RunRequest:
     return dg.RunRequest(
-        job_name=job,
+        job_name=job.name,
         partition_key=day.isoformat(),
-        run_key=f"{job}:{day.isoformat()}@{_stamp(now)}",
+        run_key=f"{job.name}:{day.isoformat()}@{_stamp(now)}",
         run_config=run_config or {},
         tags={LANE: LIVE, TRIGGER: trigger, **(extra_tags or {})},
     )
@@ -122,7 +123,7 @@ def import_runs(
     last: date,
     now: datetime,
     trigger: str,
-    job: str = DAY_JOBS["trends"],
+    job: AssetJob = daily_trends_job,
     run_config: dict | None = None,
     extra_tags: dict[str, str] | None = None,
 ) -> list[dg.RunRequest]:
@@ -131,8 +132,8 @@ def import_runs(
     stamp = _stamp(now)
     runs = [
         dg.RunRequest(
-            job_name=job,
-            run_key=f"{job}:{first}:{last}@{stamp}",
+            job_name=job.name,
+            run_key=f"{job.name}:{first}:{last}@{stamp}",
             run_config=run_config or {},
             tags={**tags, RANGE_START: first.isoformat(), RANGE_END: last.isoformat()},
         )
@@ -142,8 +143,8 @@ def import_runs(
         end = Period.containing(kind, last).start.isoformat()
         runs.append(
             dg.RunRequest(
-                job_name=rollup,
-                run_key=f"{rollup}:{start}:{end}@{stamp}",
+                job_name=rollup.name,
+                run_key=f"{rollup.name}:{start}:{end}@{stamp}",
                 tags={**tags, RANGE_START: start, RANGE_END: end},
             )
         )
@@ -161,20 +162,21 @@ def plan_day_runs(
 
 
 def plan_keyword_backfill(
-    keywords: list[str], archived: Iterable[date], now: datetime, bounds: tuple[date, date]
+    keywords: list[str], archived: Iterable[date], now: datetime, bounds: tuple[date, date],
+    grace: timedelta,
 ) -> list[dg.RunRequest]:
     """Runs that match the archive against newly added keywords and recompute what they touch:
     ranged imports for the closed days (with their roll-ups), one live run per open day."""
-    split = split_days(archived, now, bounds)
+    split = split_days(archived, now, bounds, grace)
     if not keywords or not (split.live or split.past):
         return []
     tag = ",".join(keywords)[:200]
     config = {"ops": {"keyword_backfill": {"config": {"keywords": keywords}}}}
-    job = DAY_JOBS["backfill"]
+    job = keyword_backfill_job
     runs = []
     for first, last in day_ranges(split.past):
         runs += import_runs(first, last, now, "new_keyword_sensor", job, config,
-                            {"tweektrend/keywords": tag})
+                            {KEYWORDS: tag})
     runs += [live_day_run(day, now, "new_keyword_sensor", job, config,
-                          {"tweektrend/keywords": tag}) for day in split.live]
+                          {KEYWORDS: tag}) for day in split.live]
     return runs

@@ -13,26 +13,29 @@ Every partitioned asset uses `BackfillPolicy.single_run()`: a backfill of a rang
 one SparkSession that loops over its days/periods.
 """
 
-
-import os
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
-from tweektrend_dagster.analytics.documents import DEFAULT_REFERENCE
 from tweektrend_dagster.analytics.store import AggregateStore
-from tweektrend_dagster.assets.publish import (
-    ensure_trend_indexes,
-    preview_markdown,
-    publish_documents,
-)
-from tweektrend_dagster.checks import check_specs, mentions_match_cassandra, no_empty_period
 from tweektrend_dagster.contracts.periods import Period, PeriodKind
-from tweektrend_dagster.partitions import PARTITIONS, daily_partitions
-from tweektrend_dagster.resources.servers import CassandraResource, MongoResource
-from tweektrend_dagster.resources.spark import SparkResource
+from tweektrend_dagster.defs.ingestion.assets import raw_tweets
+from tweektrend_dagster.defs.trends.checks import (
+    check_specs,
+    mentions_match_cassandra,
+    no_empty_period,
+)
+from tweektrend_dagster.defs.trends.metadata import md_cell, preview_markdown
+from tweektrend_dagster.defs.trends.partitions import PARTITIONS, daily_partitions
+from tweektrend_dagster.resources import (
+    CassandraResource,
+    MongoResource,
+    RunSettingsResource,
+    SparkResource,
+)
+from tweektrend_dagster.trend_store.publish import ensure_trend_indexes, publish_documents
 
-RAW_TWEETS = dg.AssetKey("raw_tweets")
+RAW_TWEETS = raw_tweets.key
 GROUP = "trends"
 OWNERS = ["team:analytics"]
 SINGLE_RUN = dg.BackfillPolicy.single_run()
@@ -57,10 +60,9 @@ AGGREGATE_DESCRIPTIONS = {
 
 
 class TrendsConfig(dg.Config):
-    """Run configuration of the trend documents (defaults suit the sensor's runs)."""
+    """Run configuration of the trend documents (defaults suit the sensor's runs; the late
+    grace and the reference keyword are settings: the `run_settings` resource)."""
 
-    reference_keyword: str = os.environ.get("TWEEKTREND_REFERENCE_KEYWORD", DEFAULT_REFERENCE)
-    grace_hours: float = float(os.environ.get("TWEEKTREND_LATE_GRACE_HOURS", "6"))
     min_word_count: int = 3
 
 
@@ -133,7 +135,7 @@ def keyword_backfill(
             "days_with_tweets": len(days),
             "preview": dg.MetadataValue.md(
                 "| keyword | rows |\n|---|---|\n"
-                + "\n".join(f"| {k} | {v} |" for k, v in sorted(counts.items()))
+                + "\n".join(f"| {md_cell(k)} | {v} |" for k, v in sorted(counts.items()))
             ),
         }
     )
@@ -206,6 +208,7 @@ def _publish_periods(
     context: dg.AssetExecutionContext,
     kind: PeriodKind,
     config: TrendsConfig,
+    run_settings: RunSettingsResource,
     spark: SparkResource,
     cassandra: CassandraResource,
     mongo: MongoResource,
@@ -214,15 +217,15 @@ def _publish_periods(
     publishes nothing (the dashboard reads a missing document as zero). The checks compare what
     was published with Cassandra in the same run."""
     from tweektrend_dagster.analytics.pipeline import periods_documents
-    from tweektrend_dagster.assets.keyword_ranges import update_keyword_ranges
     from tweektrend_dagster.ingest.progress import days_with_data
+    from tweektrend_dagster.trend_store.ranges import update_keyword_ranges
 
     now = datetime.now(UTC)
-    grace = timedelta(hours=config.grace_hours)
+    grace = timedelta(hours=run_settings.late_grace_hours)
     periods = [Period(kind, date.fromisoformat(key)) for key in context.partition_keys]
     store = _store(spark)
     by_period = periods_documents(
-        store, periods, reference=config.reference_keyword, now=now, grace=grace,
+        store, periods, reference=run_settings.reference_keyword, now=now, grace=grace,
         min_count=config.min_word_count,
     )
     all_docs = [doc for docs in by_period.values() for doc in docs]
@@ -280,11 +283,12 @@ def _trend_asset(kind: PeriodKind, name: str, description: str) -> dg.AssetsDefi
     def _asset(
         context: dg.AssetExecutionContext,
         config: TrendsConfig,
+        run_settings: RunSettingsResource,
         spark: SparkResource,
         cassandra: CassandraResource,
         mongo: MongoResource,
     ) -> dg.MaterializeResult:
-        return _publish_periods(context, kind, config, spark, cassandra, mongo)
+        return _publish_periods(context, kind, config, run_settings, spark, cassandra, mongo)
 
     return _asset
 
@@ -302,27 +306,6 @@ quarterly_trends = _trend_asset(
     "quarter", "quarterly_trends", "3-month (calendar quarter) `trends` documents from the days."
 )
 
-DAILY_SELECTION = dg.AssetSelection.assets(daily_keyword_aggregates, daily_trends)
-
-daily_trends_job = dg.define_asset_job(
-    "daily_trends_job",
-    selection=DAILY_SELECTION,
-    partitions_def=daily_partitions,
-    description="A day's aggregates and documents; the ingestion sensor requests its partitions.",
-)
-keyword_backfill_job = dg.define_asset_job(
-    "keyword_backfill_job",
-    selection=dg.AssetSelection.assets(keyword_backfill) | DAILY_SELECTION,
-    partitions_def=daily_partitions,
-    description="Match archived tweets for newly added keywords, then recompute those days.",
-)
-weekly_trends_job = dg.define_asset_job(
-    "weekly_trends_job", selection=[weekly_trends])
-monthly_trends_job = dg.define_asset_job(
-    "monthly_trends_job", selection=[monthly_trends])
-quarterly_trends_job = dg.define_asset_job(
-    "quarterly_trends_job", selection=[quarterly_trends])
-
 TREND_ASSETS = [
     keyword_backfill,
     daily_keyword_aggregates,
@@ -331,12 +314,3 @@ TREND_ASSETS = [
     monthly_trends,
     quarterly_trends,
 ]
-TREND_JOBS = [
-    daily_trends_job,
-    keyword_backfill_job,
-    weekly_trends_job,
-    monthly_trends_job,
-    quarterly_trends_job,
-]
-
-__all__ = ["TREND_ASSETS", "TREND_JOBS", "daily_trends_job", "keyword_backfill_job"]

@@ -11,16 +11,16 @@ periods); the first week is the Monday on or before it, the first quarter the on
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
+from tweektrend_dagster.config import Settings
 from tweektrend_dagster.contracts.periods import Period, PeriodKind
 
-# X's first tweet is from 2006-03-21; the partitions start with that year.
-PARTITIONS_START = os.environ.get("TWEEKTREND_PARTITIONS_START", "2006-01-01")
-FIRST_DAY = date.fromisoformat(PARTITIONS_START)
+# Partitions are part of the asset definitions, made when this module is imported: the one
+# setting read at import (X's first tweet is from 2006-03-21; the default starts with that year).
+FIRST_DAY = date.fromisoformat(Settings.from_env().partitions_start)
 # the in-progress period and the next one, for tweets stamped slightly in the future
 END_OFFSET = 2
 

@@ -35,12 +35,12 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from tweektrend_dagster.clients import MAX_UPDATES_PER_COMMAND
+from tweektrend_dagster.contracts.names import KEYWORD_RANGES, TRENDS
 from tweektrend_dagster.contracts.periods import PERIOD_KINDS, Period
-from tweektrend_dagster.resources.clients import MAX_UPDATES_PER_COMMAND
 
 log = logging.getLogger(__name__)
 
-KEYWORD_RANGES = "keyword_ranges"
 LOCKS = "keyword_ranges_lock"
 LOCK_STALE_S = 60.0  # a holder that died leaves its lock; after this long it is broken
 LOCK_WAIT_S = 300.0
@@ -77,7 +77,7 @@ def rebuild_keyword_ranges(db: Database, batch: int = 5000) -> int:
     before the index existed). Returns how many trend documents were read."""
     fields = {"keyword": 1, "period": 1, "start": 1, "end": 1, "mentions": 1}
     seen, chunk = 0, []
-    for doc in db["trends"].find({}, fields, batch_size=batch):
+    for doc in db[TRENDS].find({}, fields, batch_size=batch):
         chunk.append(doc)
         if len(chunk) >= batch:
             update_keyword_ranges(db, chunk)

@@ -6,6 +6,8 @@ the stream at the root of the lineage graph, and the ingestion sensor reports th
 
 import dagster as dg
 
+from tweektrend_dagster.contracts.names import KEYWORD_TABLE, RAW_TABLE
+
 raw_tweets = dg.AssetSpec(
     key="raw_tweets",
     description=(
@@ -15,7 +17,7 @@ raw_tweets = dg.AssetSpec(
     group_name="ingestion",
     kinds={"cassandra", "kafka"},
     owners=["team:data-platform"],
-    metadata={"table": "raw_tweets_by_day", "written_by": "tweektrend ingest"},
+    metadata={"table": RAW_TABLE, "written_by": "tweektrend ingest"},
 )
 
 tweets_by_keyword = dg.AssetSpec(
@@ -28,7 +30,7 @@ tweets_by_keyword = dg.AssetSpec(
     kinds={"cassandra"},
     owners=["team:data-platform"],
     deps=[raw_tweets],
-    metadata={"table": "tweets_by_keyword", "written_by": "tweektrend ingest"},
+    metadata={"table": KEYWORD_TABLE, "written_by": "tweektrend ingest"},
 )
 
-RAW_ASSETS = [raw_tweets, tweets_by_keyword]
+INGESTION_ASSETS = [raw_tweets, tweets_by_keyword]

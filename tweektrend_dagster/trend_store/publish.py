@@ -1,4 +1,5 @@
-"""Writing `trends` documents to MongoDB (FerretDB locally): plain upserts and indexes only."""
+"""Writing `trends` documents to MongoDB (FerretDB locally): plain upserts and indexes only.
+The documents are built by `analytics/documents.py` (their shape: `contracts/trend_document.py`)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ from typing import Any
 import pymongo
 from pymongo.database import Database
 
-from tweektrend_dagster.resources.clients import MAX_UPDATES_PER_COMMAND
-
-TRENDS = "trends"
+from tweektrend_dagster.clients import MAX_UPDATES_PER_COMMAND
+from tweektrend_dagster.contracts.names import TRENDS
 
 
 def ensure_trend_indexes(db: Database) -> None:
@@ -43,23 +43,3 @@ def publish_documents(db: Database, docs: Sequence[dict[str, Any]],
 
 def period_documents_in_db(db: Database, period: str, start: str) -> list[dict[str, Any]]:
     return list(db[TRENDS].find({"period": period, "start": start}))
-
-
-def preview_markdown(docs: Sequence[dict[str, Any]], limit: int = 10) -> str:
-    """A small table for Dagit: the period's biggest keywords."""
-    rows = sorted(docs, key=lambda d: (-d["mentions"], d["keyword"]))[:limit]
-    lines = ["| keyword | start | mentions | users | change % | top word |",
-             "|---|---|---|---|---|---|"]
-    for d in rows:
-        word = d["related_words"][0]["word"] if d["related_words"] else ""
-        lines.append(
-            f"| {_md(d['keyword'])} | {d['start']} | {d['mentions']} | {d['unique_users']} | "
-            f"{d['change_mentions_pct'] if d['change_mentions_pct'] is not None else ''} | "
-            f"{_md(word)} |"
-        )
-    return "\n".join(lines)
-
-
-def _md(text: str) -> str:
-    # Keywords and words are user/tweet text: keep them from breaking the Markdown table.
-    return text.replace("|", "\\|").replace("\n", " ")

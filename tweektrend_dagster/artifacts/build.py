@@ -13,8 +13,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from tweektrend_dagster.artifacts import tools
 from tweektrend_dagster.contracts.errors import ServiceUnavailable
-from tweektrend_dagster.stack import tools
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RECIPES = REPO_ROOT / "docker"

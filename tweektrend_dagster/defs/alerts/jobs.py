@@ -1,26 +1,22 @@
-"""Op jobs: side effects that are not assets. `spike_alert_job` mails opted-in users about new
-spikes of their keywords; the spike alert sensor (sensors.py) requests it after `daily_trends`
-materialisations of a recent day."""
+"""An op job, for a side effect that is not an asset: `spike_alert_job` mails opted-in users
+about new spikes of their keywords; the spike alert sensor (sensors.py) requests it after
+`daily_trends` materialisations of a recent day."""
 
-import os
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
 from tweektrend_dagster.alerts.deliver import deliver_spike_alerts
-from tweektrend_dagster.config import Settings
-from tweektrend_dagster.resources.servers import MailResource, MongoResource
-
-# A spike older than this (by its bucket start) is not mailed: it is news only while fresh.
-ALERT_WINDOW_HOURS = float(os.environ.get("TWEEKTREND_ALERT_WINDOW_HOURS", "3"))
+from tweektrend_dagster.defs.tags import KIND
+from tweektrend_dagster.resources import MailResource, MongoResource, RunSettingsResource
 
 
 class SpikeAlertConfig(dg.Config):
-    """Run configuration of the alert mails (defaults suit the sensor's runs)."""
+    """Run configuration of the alert mails; unset: the `run_settings` resource's (a spike
+    older than the window, by its bucket start, is not mailed: it is news only while fresh)."""
 
-    window_hours: float = ALERT_WINDOW_HOURS
-    # the dashboard's address in the mails; empty: Settings.public_url, as the verification mails
-    dashboard_url: str = ""
+    window_hours: float | None = None
+    dashboard_url: str = ""  # the dashboard's address in the mails
 
 
 @dg.op(
@@ -34,6 +30,7 @@ def send_spike_alerts(
     config: SpikeAlertConfig,
     mongo: MongoResource,
     mail: MailResource,
+    run_settings: RunSettingsResource,
 ) -> dg.Output[int]:
     now = datetime.now(UTC)
     with mongo.db() as db:
@@ -41,8 +38,8 @@ def send_spike_alerts(
             db,
             mail.send,
             now,
-            timedelta(hours=config.window_hours),
-            config.dashboard_url or Settings.from_env().public_url,
+            timedelta(hours=config.window_hours or run_settings.alert_window_hours),
+            config.dashboard_url or run_settings.dashboard_url,
         )
     context.log.info(
         f"{report.keywords} keywords with alert subscribers, {report.spikes} recent spikes: "
@@ -65,10 +62,7 @@ def send_spike_alerts(
 
 @dg.job(
     description="E-mail alerts for new keyword spikes (requested by spike_alert_sensor).",
-    tags={"tweektrend/kind": "alerts"},
+    tags={KIND: "alerts"},
 )
 def spike_alert_job() -> None:
     send_spike_alerts()
-
-
-ALERT_JOBS = [spike_alert_job]

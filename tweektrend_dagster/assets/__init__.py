@@ -1,1 +1,0 @@
-"""Dagster software-defined assets: the raw stream (external) and the trend tables."""
