@@ -189,17 +189,6 @@ def server_pids(settings: Settings) -> dict[str, int]:
 # ---- isolated pipelines --------------------------------------------------------------------------
 
 
-def env_for(settings: Settings) -> dict[str, str]:
-    return {
-        "TWEEKTREND_TOPIC": settings.topic,
-        "TWEEKTREND_DLQ_TOPIC": settings.dlq_topic,
-        "TWEEKTREND_CONSUMER_GROUP": settings.consumer_group,
-        "TWEEKTREND_KEYSPACE": settings.keyspace,
-        "TWEEKTREND_MONGO_DB": settings.mongo_db,
-        "TWEEKTREND_TOPIC_PARTITIONS": str(settings.topic_partitions),
-    }
-
-
 class Bench:
     """Creates isolated topics/keyspaces and removes every one of them in `close()`."""
 
@@ -237,7 +226,7 @@ class Bench:
             [sys.executable, "-m", "tweektrend_dagster.cli", *argv],
             env={
                 **os.environ,
-                **env_for(settings),
+                **settings.as_env(),
                 "PYTHONUNBUFFERED": "1",
                 "PYTHONPATH": str(self.worker_root),
             },

@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Set before any project module reads Settings.from_env() (resources read it at import).
+# Set before any project module reads Settings.from_env() (the partitions read it at import).
 TEST_ENV = {
     "TWEEKTREND_HOME": str(ROOT / ".tweektrend-test"),
     "TWEEKTREND_KAFKA_PORT": "19092",
@@ -44,6 +44,8 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.integration)
         if "/e2e/" in path:
             item.add_marker(pytest.mark.e2e)
+    # tests that kill or restart a server go last, whatever their file is called (stable sort)
+    items.sort(key=lambda item: item.get_closest_marker("faults") is not None)
 
 
 @pytest.fixture(scope="session")

@@ -168,6 +168,20 @@ class Settings:
             trust_proxy=_env("TRUST_PROXY", "0") == "1",
         )
 
+    def as_env(self) -> dict[str, str]:
+        """The TWEEKTREND_* variables that give a child process these settings' data directory,
+        servers and names (its Settings.from_env() then reads the same stack and topics)."""
+        env = {
+            "HOME": str(self.home), "CACHE": str(self.cache), "HOST": self.host,
+            "KAFKA_PORT": str(self.kafka_port), "CASSANDRA_PORT": str(self.cassandra_port),
+            "MONGO_PORT": str(self.mongo_port), "SMTP_PORT": str(self.smtp_port),
+            "SPARK_CONNECT_PORT": str(self.spark_connect_port),
+            "TOPIC": self.topic, "DLQ_TOPIC": self.dlq_topic,
+            "TOPIC_PARTITIONS": str(self.topic_partitions), "KEYSPACE": self.keyspace,
+            "MONGO_DB": self.mongo_db, "CONSUMER_GROUP": self.consumer_group,
+        }
+        return {f"TWEEKTREND_{name}": value for name, value in env.items()}
+
     # Addresses as clients want them; explicit variables win (production points them elsewhere).
     @property
     def public_url(self) -> str:

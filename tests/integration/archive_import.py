@@ -39,7 +39,7 @@ def import_archive(settings: Settings, registry, folder: Path,
                    posts: list[Post] | None = None) -> Imported:
     """Replay the v1.1 file and the v2 pages of `posts` (the seeded archive by default) for the
     keywords `registry` follows, ingest them, then run what the ingestion sensor requests."""
-    from tweektrend_dagster.defs.ingestion.sensors import build_ingestion_sensor
+    from tweektrend_dagster.defs.trends.sensors import build_ingestion_sensor
     from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
     from tweektrend_dagster.ingest.producer import TweetProducer
     from tweektrend_dagster.ingest.sources.replay import Replay

@@ -32,18 +32,6 @@ def isolated(settings: Settings, partitions: int = 4) -> Settings:
     return isolated
 
 
-def env_for(settings: Settings) -> dict[str, str]:
-    """Environment that makes a subprocess's Settings.from_env() equal `settings`."""
-    return {
-        "TWEEKTREND_TOPIC": settings.topic,
-        "TWEEKTREND_DLQ_TOPIC": settings.dlq_topic,
-        "TWEEKTREND_CONSUMER_GROUP": settings.consumer_group,
-        "TWEEKTREND_KEYSPACE": settings.keyspace,
-        "TWEEKTREND_MONGO_DB": settings.mongo_db,
-        "TWEEKTREND_TOPIC_PARTITIONS": str(settings.topic_partitions),
-    }
-
-
 class WorkerThread:
     """An in-process worker, so a test can start, observe and stop it."""
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 
 from tests.integration.ingest_helpers import WorkerThread, isolated, wait_until_drained
-from tweektrend_dagster.defs.ingestion.sensors import build_ingestion_sensor
 from tweektrend_dagster.defs.tags import IMPORT, LANE, LIVE, RANGE_END, RANGE_START
+from tweektrend_dagster.defs.trends.sensors import build_ingestion_sensor
 from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
 from tweektrend_dagster.ingest.producer import TweetProducer
 from tweektrend_dagster.ingest.sources.simulator import generate

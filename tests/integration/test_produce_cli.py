@@ -11,7 +11,7 @@ import time
 
 from confluent_kafka import Consumer, TopicPartition
 
-from tests.integration.ingest_helpers import env_for, isolated
+from tests.integration.ingest_helpers import isolated
 
 
 def _messages_on(settings, topic: str, partitions: int) -> int:
@@ -33,7 +33,7 @@ def test_sigterm_flushes_what_is_queued_and_exits_cleanly(stack_settings):
     ]  # fmt: skip
     proc = subprocess.Popen(
         cmd,
-        env={**os.environ, **env_for(settings)},
+        env={**os.environ, **settings.as_env()},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -1,8 +1,9 @@
 """The Dagster layer, one folder per domain (as dagster-open-platform arranges it):
 
-- `ingestion/`: the stream's tables as external assets and the sensor that watches progress;
+- `ingestion/`: the tables the workers fill, as external assets (the root of the lineage);
 - `trends/`: partitions, the Spark assets, the trend documents, their checks, jobs, schedules,
-  the run planning (live and import lanes) and the new-keyword sensor;
+  the run planning (live and import lanes), the ingestion sensor (stream progress → runs) and
+  the new-keyword sensor;
 - `alerts/`: the spike alert mails (an op job) and the sensor that requests them.
 
 Each domain's `build(settings)` returns its `dg.Definitions`; `tweektrend_dagster/definitions.py`

@@ -1,6 +1,7 @@
 """Faults mid-stream: a worker killed with SIGKILL, Cassandra stopped and restarted.
 
-Named to run last: restarting Cassandra interrupts whatever else uses the test stack.
+Marked `faults`: restarting Cassandra interrupts whatever else uses the test stack, so
+tests/conftest.py runs these after every other test.
 """
 
 from __future__ import annotations
@@ -12,12 +13,16 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
-from tests.integration.ingest_helpers import WorkerThread, env_for, isolated, wait_until_drained
+import pytest
+
+from tests.integration.ingest_helpers import WorkerThread, isolated, wait_until_drained
 from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
 from tweektrend_dagster.ingest.producer import TweetProducer
 from tweektrend_dagster.ingest.sources.simulator import generate
 from tweektrend_dagster.stack.launcher import Stack
 from tweektrend_dagster.tweets import parse_payload
+
+pytestmark = pytest.mark.faults
 
 
 def _in_month(rows, month: int) -> list:
@@ -52,7 +57,7 @@ def test_worker_killed_with_sigkill_loses_nothing_and_duplicates_nothing(
         settings, 20_000, seed=5, start=datetime(2026, 4, 1, tzinfo=UTC)
     )
     cmd = [sys.executable, "-m", "tweektrend_dagster.cli", "ingest", "--workers", "1"]
-    env = {**os.environ, **env_for(settings)}
+    env = {**os.environ, **settings.as_env()}
     victim = subprocess.Popen(
         cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
