@@ -31,7 +31,7 @@ from tweektrend_dagster.analytics.pipeline import (  # noqa: E402
     period_documents,
     periods_documents,
 )
-from tweektrend_dagster.analytics.rollup import compute_period  # noqa: E402
+from tweektrend_dagster.analytics.rollup_many import compute_period  # noqa: E402
 from tweektrend_dagster.analytics.source import RAW_SCHEMA  # noqa: E402
 from tweektrend_dagster.analytics.store import TOKENS, AggregateStore  # noqa: E402
 from tweektrend_dagster.contracts.periods import Period  # noqa: E402

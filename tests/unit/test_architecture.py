@@ -49,3 +49,50 @@ def test_the_linter_reports_an_import_that_breaks_a_rule(tmp_path):
     result = _lint("--config", str(config))
     assert result.returncode != 0
     assert "BROKEN" in result.stdout and "tweektrend_dagster.defs.trends" in result.stdout
+
+
+def _cycles(graph) -> list[list[str]]:
+    """Strongly connected groups of modules (Tarjan): modules that import each other round."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for imported in graph.find_modules_directly_imported_by(module):
+            if imported not in index:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in on_stack:
+                low[module] = min(low[module], index[imported])
+        if low[module] == index[module]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_no_modules_import_each_other_round_a_cycle():
+    import grimp
+
+    graph = grimp.build_graph("tweektrend_dagster", "streamlit_app")
+    assert _cycles(graph) == []
+    # the check sees a cycle when there is one
+    graph.add_import(importer="tweektrend_dagster.contracts.names",
+                     imported="tweektrend_dagster.contracts.tables")
+    assert _cycles(graph) == [["tweektrend_dagster.contracts.names",
+                               "tweektrend_dagster.contracts.tables"]]

@@ -1,5 +1,6 @@
 """Any period (day, week, month, quarter) from the daily aggregate tables, in Spark: the shapes
-and helpers of the statistics, and `compute_period`, one period of `rollup_many.compute_periods`.
+and helpers of the statistics (`rollup_many.compute_periods` computes them, `compute_period` for
+one period).
 
 Only mergeable operations: sums of counts, unions of daily top-post candidates, and an exact
 distinct count of authors over the period's daily author sets. The outputs are small per keyword
@@ -9,7 +10,6 @@ distinct count of authors over the period's daily author sets. The outputs are s
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,7 +17,6 @@ from typing import Any
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from tweektrend_dagster.analytics.store import AggregateStore
 from tweektrend_dagster.contracts.periods import Period
 
 TOP_POSTS = 10
@@ -67,21 +66,6 @@ def npmi_expr(c: F.Column, n_kw: F.Column, c_w: F.Column, n: F.Column) -> F.Colu
 def _top(df: DataFrame, part: list[str], order: list[F.Column], n: int) -> DataFrame:
     w = Window.partitionBy(*part).orderBy(*order)
     return df.withColumn("_rank", F.row_number().over(w)).where(F.col("_rank") <= n).drop("_rank")
-
-
-def compute_period(
-    store: AggregateStore,
-    period: Period,
-    exclusions: dict[str, list[str]] | None = None,
-    min_count: int = MIN_WORD_COUNT,
-    exclude: Callable[[str], list[str]] | None = None,
-) -> PeriodStats:
-    """Statistics of every keyword with data in `period`: `rollup_many.compute_periods` of
-    one period (two Spark jobs). `exclusions`: keyword → its own tokens, left out of its related
-    words; `exclude`: the same as a function, applied to every keyword found in the period."""
-    from tweektrend_dagster.analytics.rollup_many import compute_periods
-
-    return compute_periods(store, [period], exclusions, min_count, exclude)[period]
 
 
 def finite(x: float | None) -> float | None:

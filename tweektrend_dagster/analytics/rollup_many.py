@@ -1,6 +1,6 @@
 """Many periods of one kind (160 days, 23 weeks, …) from the daily aggregates in two Spark jobs.
 
-The statistics of every period at once (`rollup.compute_period` is this with one period): each
+The statistics of every period at once (`compute_period` is this with one period): each
 daily row is tagged with the start of its period (`period_start`: the day, its Monday, the 1st of
 its month or of its quarter) and grouped by (period, keyword, …). A period's
 previous period is a period of the same kind, so the previous figures are the figures of the
@@ -281,3 +281,16 @@ def compute_periods(
         out[p] = PeriodStats(p, n_bg[p], present, prev_present, stats[p],
                              datetime.fromtimestamp(read / 1000, UTC) if read else None)
     return out
+
+
+def compute_period(
+    store: AggregateStore,
+    period: Period,
+    exclusions: dict[str, list[str]] | None = None,
+    min_count: int = MIN_WORD_COUNT,
+    exclude: Callable[[str], list[str]] | None = None,
+) -> PeriodStats:
+    """Statistics of every keyword with data in `period`: `compute_periods` of one period
+    (two Spark jobs). `exclusions`: keyword → its own tokens, left out of its related
+    words; `exclude`: the same as a function, applied to every keyword found in the period."""
+    return compute_periods(store, [period], exclusions, min_count, exclude)[period]
