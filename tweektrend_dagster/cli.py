@@ -217,6 +217,26 @@ def ingest(
     raise typer.Exit(run_pool(settings, workers))
 
 
+@app.command("live")
+def live() -> None:
+    """Keep today's mentions, unique users and hourly series from the stream (Spark
+    Structured Streaming, checkpointed under the data directory) until stopped."""
+    from tweektrend_dagster.cli_logging import setup_logging
+    from tweektrend_dagster.clients import mongo_database
+    from tweektrend_dagster.config import Settings
+    from tweektrend_dagster.ingest.kafka_topics import ensure_topics
+    from tweektrend_dagster.streaming import run_live
+
+    setup_logging()
+    settings = Settings.from_env()
+    try:
+        mongo_database(settings).client.close()  # fail fast, with the message
+        ensure_topics(settings)
+    except ServiceUnavailable as exc:
+        _fail(f"tweektrend live: {exc}")
+    run_live(settings)
+
+
 @app.command("mailcatcher")
 def mailcatcher() -> None:
     """A local SMTP server that keeps every mail under the data directory (development)."""

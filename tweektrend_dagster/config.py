@@ -86,6 +86,9 @@ class Settings:
     partitions_start: str = "2006-01-01"  # X's first tweet is from 2006-03-21
     alert_window_hours: float = 3.0  # a spike older than this is not mailed
     token_cache_size: int = 50_000  # texts whose tokens each process remembers
+    live_trigger_seconds: float = 5.0  # how often the live counts read the stream
+    live_memory: str = "1g"  # the live counts' Spark
+    live_checkpoint_override: str | None = None
     kiwi_threads: int = 1
     # the local run (stack up)
     workers: int = 2
@@ -149,6 +152,9 @@ class Settings:
             partitions_start=_env("PARTITIONS_START", "2006-01-01"),
             alert_window_hours=_env_float("ALERT_WINDOW_HOURS", 3.0),
             token_cache_size=_env_int("TOKEN_CACHE_SIZE", 50_000),
+            live_trigger_seconds=_env_float("LIVE_TRIGGER_SECONDS", 5.0),
+            live_memory=_env("LIVE_MEMORY", "1g"),
+            live_checkpoint_override=_env_optional("LIVE_CHECKPOINT"),
             kiwi_threads=max(0, _env_int("KIWI_THREADS", 1)),
             workers=_env_int("WORKERS", 2),
             simulator_rate=_env_float("SIMULATOR_RATE", 50.0),
@@ -212,6 +218,12 @@ class Settings:
     def analytics_path(self) -> str:
         """Where the daily aggregate tables live (a folder, or any URI Spark can write)."""
         return self.analytics_path_override or str(self.home / "analytics")
+
+    @property
+    def live_checkpoint(self) -> str:
+        """Where the live counts keep their Kafka offsets and dedupe state (a folder, or any
+        URI Spark can write: shared storage on a cluster)."""
+        return self.live_checkpoint_override or str(self.home / "spark" / "live-checkpoint")
 
     @property
     def late_grace(self) -> timedelta:

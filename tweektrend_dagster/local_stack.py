@@ -66,6 +66,11 @@ def local_apps(settings: Settings) -> list[App]:
             detail=lambda: _ingest_restarts(settings),
         ),
         App(
+            "live",
+            "Live counts (Spark Structured Streaming)",
+            [py, "-m", "tweektrend_dagster.cli", "live"],
+        ),
+        App(
             "simulator",
             f"Simulator ({rate} tweets/s)",
             [

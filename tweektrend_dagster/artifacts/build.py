@@ -57,7 +57,10 @@ def maven_jars(component: str, cache: Path) -> Path:
     ]
     if component == "spark":
         # pyspark brings Spark, Scala and slf4j; only the connector and its own libraries are added
-        cmd += ["-DincludeScope=runtime", "-DexcludeGroupIds=org.scala-lang,org.slf4j"]
+        cmd += ["-DincludeScope=runtime", "-DexcludeGroupIds=org.scala-lang,org.slf4j",
+                # ... and the libraries pyspark ships already (hadoop client, compression, tags)
+                "-DexcludeArtifactIds=hadoop-client-api,hadoop-client-runtime,snappy-java,"
+                "lz4-java,spark-tags_2.12,commons-logging,jsr305"]
     _run(
         cmd,
         pom.parent,

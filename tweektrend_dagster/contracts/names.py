@@ -19,3 +19,4 @@ LOGIN_ATTEMPTS = "login_attempts"
 SAVED_ANALYSES = "saved_analyses"
 MAIL_OUTBOX = "mail_outbox"
 SPIKE_ALERTS = "spike_alerts"  # one per alert mail (dedupe)
+LIVE_COUNTS = "live_counts"  # today's counts from the stream, one per (keyword, day)

@@ -1,0 +1,103 @@
+"""Today's counts from the stream: a Spark Structured Streaming query on the `tweets` topic.
+
+Each message (one per tweet and matched keyword; the key is the keyword) of an open day (today,
+or yesterday while its late grace runs) becomes three facts: the post in its hour, its author
+in that hour, its author on that day. One `dropDuplicates` over (kind, keyword, bucket, key)
+keeps each fact once whatever the duplicates, replays and restarts (its state, with the Kafka
+offsets, lives in the checkpoint; a 48 h watermark on the bucket lets old state go). Each
+micro-batch counts its new facts per (kind, keyword, day, hour) and hands them to a sink that
+adds them to the live documents once per batch id (`trend_store/live.py`). The counts are those
+the daily batch computes from the same tweets: distinct posts and authors per keyword and hour,
+distinct authors per keyword and day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+QUERY_NAME = "live_counts"
+WATERMARK = "48 hours"  # state kept per fact: today's and yesterday's, then dropped
+FUTURE_SLACK = "5 minutes"  # a post stamped further ahead than this waits for the batch
+# what the counts need of a message (Tweet.to_json())
+MESSAGE = T.StructType([
+    T.StructField("id", T.LongType()),
+    T.StructField("created_at", T.StringType()),
+    T.StructField("author", T.StructType([T.StructField("id", T.StringType())])),
+])
+Sink = Callable[[Iterable[Any], int], Any]  # (FactCount rows, batch id)
+
+
+def live_facts(spark: SparkSession, bootstrap: str, topic: str,
+               max_per_trigger: int = 1_000_000) -> DataFrame:
+    """The stream of new facts (kind, keyword, bucket, key, planned_at), deduplicated."""
+    raw = (
+        spark.readStream.format("kafka")
+        .option("kafka.bootstrap.servers", bootstrap)
+        .option("subscribe", topic)
+        # the first start reads what the topic holds (retention), so today is complete
+        .option("startingOffsets", "earliest")
+        .option("failOnDataLoss", "false")
+        .option("maxOffsetsPerTrigger", str(max_per_trigger))
+        .load()
+    )
+    t = F.from_json(F.col("value").cast("string"), MESSAGE)
+    posts = raw.select(
+        F.col("key").cast("string").alias("keyword"), t.alias("t"),
+        F.current_timestamp().alias("planned_at"),  # the micro-batch's timestamp
+    ).select(
+        "keyword", "planned_at", F.col("t.id").alias("id"),
+        F.col("t.author.id").alias("author"), F.to_timestamp("t.created_at").alias("created_at"),
+    ).where(
+        F.col("keyword").isNotNull() & F.col("id").isNotNull() & F.col("author").isNotNull()
+        & (F.to_date("created_at") >= F.date_sub(F.current_date(), 1))
+        & (F.col("created_at") <= F.current_timestamp() + F.expr(f"INTERVAL {FUTURE_SLACK}"))
+    )
+    hour = F.date_trunc("hour", "created_at")
+    day = F.date_trunc("day", "created_at")
+    fact = F.explode(F.array(
+        F.struct(F.lit("post").alias("kind"), hour.alias("bucket"),
+                 F.col("id").cast("string").alias("key")),
+        F.struct(F.lit("hour_user").alias("kind"), hour.alias("bucket"),
+                 F.col("author").alias("key")),
+        F.struct(F.lit("day_user").alias("kind"), day.alias("bucket"),
+                 F.col("author").alias("key")),
+    ))
+    facts = posts.select("keyword", "planned_at", fact.alias("f")).select(
+        "keyword", "planned_at", "f.kind", "f.bucket", "f.key")
+    return facts.withWatermark("bucket", WATERMARK).dropDuplicates(
+        ["kind", "keyword", "bucket", "key"])
+
+
+def batch_counts(batch: DataFrame) -> list[Any]:
+    """One micro-batch's new facts counted per (kind, keyword, day, hour): a few rows."""
+    return batch.groupBy(
+        "kind", "keyword", F.to_date("bucket").alias("day"), F.hour("bucket").alias("hour"),
+    ).agg(F.count(F.lit(1)).alias("n"),
+          # epoch milliseconds: a timestamp would come back in the machine's time zone
+          F.unix_millis(F.max("planned_at")).alias("as_of_ms")).collect()
+
+
+def start_live_counts(spark: SparkSession, bootstrap: str, topic: str, checkpoint: str,
+                      sink: Sink, trigger_seconds: float = 5.0) -> Any:
+    """Start the query; `sink(rows, batch_id)` receives each micro-batch's counts."""
+    # RocksDB keeps the dedupe state off the JVM heap; 2 state partitions suit one machine
+    # (both are fixed in the checkpoint at its first start)
+    spark.conf.set("spark.sql.streaming.stateStore.providerClass",
+                   "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider")
+    spark.conf.set("spark.sql.shuffle.partitions", "2")
+
+    def write(batch: DataFrame, batch_id: int) -> None:
+        sink(batch_counts(batch), batch_id)
+
+    return (
+        live_facts(spark, bootstrap, topic).writeStream.queryName(QUERY_NAME)
+        .foreachBatch(write)
+        .option("checkpointLocation", checkpoint)
+        .trigger(processingTime=f"{trigger_seconds:g} seconds")
+        .start()
+    )

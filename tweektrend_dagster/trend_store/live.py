@@ -1,0 +1,138 @@
+"""Today's counts from the stream in MongoDB (`live_counts`), and how the dashboard lays them
+over the periodic trend documents.
+
+The streaming query (`analytics/live.py`) hands each micro-batch's new facts, counted per
+(kind, keyword, day, hour), to `apply_live_counts`. One document per (keyword, day), `_id` the
+day's trend `_id` (`Period.doc_id`):
+
+    {_id, keyword, day: "YYYY-MM-DD", mentions, unique_users, m00..m23 (mentions per hour),
+     u00..u23 (distinct authors per hour), as_of, updated_at, batch}
+
+Counts only grow by `$inc`. A micro-batch that Spark runs again after a failure has the same
+batch id: the filter `batch < id` makes the update a no-op for documents it already reached
+(a single-document update, atomic on FerretDB and MongoDB), so every fact is added once.
+Hour fields are flat (`m05`), not an array: FerretDB 1.24 updates no array element by path.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from tweektrend_dagster.contracts.names import LIVE_COUNTS
+from tweektrend_dagster.contracts.periods import Period
+from tweektrend_dagster.text.timeseries import pct_change
+
+POST, HOUR_USER, DAY_USER = "post", "hour_user", "day_user"  # the kinds of facts counted
+
+
+@dataclass(frozen=True)
+class FactCount:
+    """New facts of one kind in one micro-batch: posts or authors new to (keyword, day, hour)
+    or authors new to (keyword, day) (hour 0)."""
+
+    kind: str
+    keyword: str
+    day: date
+    hour: int
+    n: int
+    as_of: datetime  # the stream position the micro-batch read up to (its planning time)
+
+
+def live_id(keyword: str, day: date) -> str:
+    return Period("day", day).doc_id(keyword)
+
+
+def apply_live_counts(db: Database, counts: Iterable[FactCount], batch_id: int,
+                      now: datetime | None = None) -> int:
+    """Add one micro-batch's counts to the live documents, once per batch id; returns how many
+    documents it changed (0 when Spark replays a batch that was applied)."""
+    now = now or datetime.now(UTC)
+    by_doc: dict[tuple[str, date], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    as_of: dict[tuple[str, date], datetime] = {}
+    for c in counts:
+        inc = by_doc[(c.keyword, c.day)]
+        if c.kind == POST:
+            inc["mentions"] += c.n
+            inc[f"m{c.hour:02d}"] += c.n
+        elif c.kind == HOUR_USER:
+            inc[f"u{c.hour:02d}"] += c.n
+        elif c.kind == DAY_USER:
+            inc["unique_users"] += c.n
+        key = (c.keyword, c.day)
+        as_of[key] = max(as_of.get(key, c.as_of), c.as_of)
+    changed = 0
+    collection = db[LIVE_COUNTS]
+    for (keyword, day), inc in by_doc.items():
+        update = {
+            "$inc": dict(inc),
+            "$set": {"keyword": keyword, "day": day.isoformat(), "batch": batch_id,
+                     "as_of": as_of[(keyword, day)], "updated_at": now},
+        }
+        try:
+            result = collection.update_one(
+                {"_id": live_id(keyword, day), "batch": {"$lt": batch_id}}, update, upsert=True)
+        except DuplicateKeyError:
+            continue  # the document exists with this batch applied: the upsert found no match
+        changed += int(bool(result.modified_count or result.upserted_id))
+    return changed
+
+
+def read_live(db: Database, keyword: str, day: date) -> dict[str, Any] | None:
+    return db[LIVE_COUNTS].find_one({"_id": live_id(keyword, day)})
+
+
+def _newer(live: dict[str, Any] | None, doc: dict[str, Any]) -> bool:
+    if not live or not live.get("as_of"):
+        return False
+    return doc.get("as_of") is None or _aware(live["as_of"]) > _aware(doc["as_of"])
+
+
+def _aware(t: datetime) -> datetime:
+    return t if t.tzinfo else t.replace(tzinfo=UTC)  # pymongo returns naive UTC
+
+
+def overlay_live(doc: dict[str, Any] | None, live: dict[str, Any] | None,
+                 today: date) -> dict[str, Any] | None:
+    """The trend document of a period holding `today`, with today's counts from the stream
+    where they are newer than the document's. A day gets its mentions, unique users and hourly
+    series; a week, month or quarter gets today's bucket and its mentions (its unique users
+    stay as the last refresh counted them: distinct authors over several days do not add up).
+    Live counts lower than the document's for today (a keyword added today: the refresh has its
+    backfilled posts, the stream only what came after) are not used."""
+    if doc is None or not _newer(live, doc):
+        return doc
+    assert live is not None
+    out = dict(doc)
+    if doc["period"] == "day":
+        if live["mentions"] < doc["mentions"]:
+            return doc
+        series = []
+        for point in doc.get("series", []):
+            hour = datetime.fromisoformat(point["t"].replace("Z", "+00:00")).hour
+            series.append({**point, "mentions": live.get(f"m{hour:02d}", 0),
+                           "users": live.get(f"u{hour:02d}", 0)})
+        out.update(series=series, mentions=live["mentions"],
+                   unique_users=live.get("unique_users", 0))
+    else:
+        stamp = f"{today.isoformat()}T00:00:00Z"
+        series = list(doc.get("series", []))
+        at = next((i for i, p in enumerate(series) if p["t"] == stamp), None)
+        counted = series[at]["mentions"] if at is not None else 0
+        if live["mentions"] < counted:
+            return doc
+        if at is not None:
+            series[at] = {**series[at], "mentions": live["mentions"],
+                          "users": live.get("unique_users", 0)}
+        out.update(series=series, mentions=doc["mentions"] - counted + live["mentions"])
+    change = pct_change(out["mentions"], out.get("prev_mentions"))
+    out["change_mentions_pct"] = None if change is None else round(change, 2)
+    out["as_of"] = live["as_of"]
+    out["live"] = True
+    return out
