@@ -3,8 +3,9 @@
     .venv/bin/python bench/freshness.py [--minutes 15] [--every 10]
 
 A bench user follows a probe keyword of its own; every `--every` seconds one probe tweet (created
-now) is produced through the product's producer. The current day's trend document of the probe
-keyword is polled every second: a probe counts as published when the document's `mentions`
+now) is produced through the product's producer. The probe keyword's current day is read every
+second as the keyword page reads it (the trend document with the live counts of the stream laid
+over it, `streamlit_app/queries.py`): a probe counts as published when the `mentions` shown
 reach its number. Printed: p50/p95/max from a probe produced to its count in the published
 document; the documents' `as_of` lag behind the wall clock when read; and the wall times (start to
 end, as Dagster reports them) of the runs that ran meanwhile: the current day's refreshes, the
@@ -51,9 +52,9 @@ def main() -> None:
     parser.add_argument("--every", type=float, default=10, help="seconds between probes")
     args = parser.parse_args()
 
+    from streamlit_app.queries import fetch_keyword_page
     from tweektrend_dagster.clients import mongo_database
     from tweektrend_dagster.config import Settings
-    from tweektrend_dagster.contracts.periods import Period
     from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
     from tweektrend_dagster.ingest.producer import TweetProducer
     from tweektrend_dagster.keywords import KeywordRegistry
@@ -81,8 +82,8 @@ def main() -> None:
             producer.flush(10)
             produced.append(when.timestamp())
             next_probe += args.every
-        day = Period("day", datetime.now(UTC).date())
-        doc = db["trends"].find_one({"_id": day.doc_id(keyword)}, {"mentions": 1, "as_of": 1})
+        # what the keyword page shows: the current day's document with the stream's counts
+        doc = fetch_keyword_page(db, keyword, "day", datetime.now(UTC).date().isoformat())["trend"]
         if doc:
             seen = min(int(doc["mentions"]), len(produced))
             for n in range(last_seen + 1, seen + 1):

@@ -144,13 +144,14 @@ def trend(keyword: str, period: str, start: str) -> dict | None:
     return _mongo_call(fetch_trend, mongo(), keyword, period, start)
 
 
-@st.cache_data(ttl=30, show_spinner=False)
+# short: a current period's numbers come from the stream, a few seconds behind it
+@st.cache_data(ttl=5, show_spinner=False)
 def keyword_page(keyword: str, period: str, start: str) -> dict:
     """The trend document and the reference series of one keyword page (see fetch_keyword_page)."""
     return _mongo_call(fetch_keyword_page, mongo(), keyword, period, start)
 
 
-@st.cache_data(ttl=30, show_spinner=False)
+@st.cache_data(ttl=5, show_spinner=False)
 def compare(keywords: tuple[str, ...], period: str, start: str) -> dict[str, dict]:
     return _mongo_call(fetch_trends, mongo(), list(keywords), period, start)
 

@@ -25,6 +25,12 @@ from tweektrend_dagster.contracts.errors import ServiceUnavailable
 from tweektrend_dagster.contracts.periods import Period
 from tweektrend_dagster.contracts.tables import LIVE_COLUMNS
 from tweektrend_dagster.keywords import normalize_keyword
+from tweektrend_dagster.trend_store.live import (
+    live_document,
+    open_days,
+    overlay_live,
+    read_live,
+)
 
 PERIODS = {"day": "Day", "week": "Week", "month": "Month", "quarter": "3 months"}
 X_FIRST_DAY = date(2006, 3, 21)  # X's first post: nothing older can hold data
@@ -132,17 +138,42 @@ def fetch_trend(db: Database, keyword: str, period: str, start: str) -> dict | N
     return db[names.TRENDS].find_one({"_id": trend_id(keyword, period, start)})
 
 
-def fetch_trends(db: Database, keywords: list[str], period: str, start: str) -> dict[str, dict]:
+def fetch_trends(db: Database, keywords: list[str], period: str, start: str,
+                 today: date | None = None) -> dict[str, dict]:
     """The same period of several keywords (comparison, share of voice), one `_id` lookup each
-    (an `$in` on `_id` is a full scan on FerretDB)."""
+    (an `$in` on `_id` is a full scan on FerretDB), with today's counts from the stream."""
     out = {}
+    fields = {"keyword": 1, "period": 1, "start": 1, "series": 1, "mentions": 1, "as_of": 1,
+              "prev_mentions": 1}
     for keyword in keywords:
-        doc = db[names.TRENDS].find_one(
-            {"_id": trend_id(keyword, period, start)}, {"keyword": 1, "series": 1, "mentions": 1}
-        )
+        doc = db[names.TRENDS].find_one({"_id": trend_id(keyword, period, start)}, fields)
+        doc = with_live_counts(db, doc, today)
         if doc is not None:
             out[keyword] = doc
     return out
+
+
+def live_only(db: Database, keyword: str, period: str, start: str) -> dict | None:
+    """An open day the refresh has not published yet (a keyword added minutes ago): its
+    document made of the stream's counts, when there are any."""
+    day = date.fromisoformat(start)
+    today = datetime.now(UTC).date()
+    if period != "day" or day not in open_days(Period("day", day), today):
+        return None
+    live = read_live(db, keyword, day)
+    return live_document(live, day, datetime.now(UTC)) if live else None
+
+
+def with_live_counts(db: Database, doc: dict | None, today: date | None = None) -> dict | None:
+    """A trend document of a period that holds today (or yesterday) with those days' counts
+    from the stream, when they are newer (`trend_store/live.py`); other periods as they are."""
+    if doc is None:
+        return None
+    today = today or datetime.now(UTC).date()
+    period = Period(doc["period"], date.fromisoformat(doc["start"]))  # type: ignore[arg-type]
+    for day in open_days(period, today):
+        doc = overlay_live(doc, read_live(db, doc["keyword"], day), day)
+    return doc
 
 
 def reference_keyword() -> str:
@@ -174,6 +205,7 @@ def fetch_keyword_page(
         {"series": 1, "keyword": 1},
     )
     doc = fetch_trend(db, keyword, period, start)
+    doc = with_live_counts(db, doc, today) if doc else live_only(db, keyword, period, start)
     reference = ref.result()
     wanted = ((doc or {}).get("correlation") or {}).get("reference")
     if doc is not None and wanted and wanted != ref_kw:

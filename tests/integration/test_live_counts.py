@@ -90,3 +90,19 @@ def test_stream_counts_equal_the_batch_after_a_restart_in_the_middle(keyspace_se
         compared += 1
     assert compared >= len(KEYWORDS)
     assert sum(d["mentions"] for d in docs.values()) > 300
+
+
+def test_a_replayed_micro_batch_is_added_once(mongo_db):
+    from tweektrend_dagster.trend_store.live import FactCount, apply_live_counts
+
+    day, t = date(2026, 12, 3), datetime(2026, 12, 3, 10, 5, tzinfo=UTC)
+    batch = [FactCount("post", "bts", day, 10, 4, t), FactCount("hour_user", "bts", day, 10, 2, t),
+             FactCount("day_user", "bts", day, 0, 2, t), FactCount("post", "kpop", day, 9, 1, t)]
+    assert apply_live_counts(mongo_db, batch, batch_id=7) == 2
+    assert apply_live_counts(mongo_db, batch, batch_id=7) == 0  # Spark ran batch 7 again
+    later = t + timedelta(seconds=5)
+    assert apply_live_counts(mongo_db, [FactCount("post", "bts", day, 10, 3, later)], 8) == 1
+    doc = read_live(mongo_db, "bts", day)
+    assert (doc["mentions"], doc["m10"], doc["u10"], doc["unique_users"]) == (7, 7, 2, 2)
+    assert doc["batch"] == 8 and doc["as_of"].replace(tzinfo=UTC) == later
+    assert read_live(mongo_db, "kpop", day)["m09"] == 1

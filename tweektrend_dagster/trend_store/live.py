@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pymongo.database import Database
@@ -98,14 +98,19 @@ def _aware(t: datetime) -> datetime:
     return t if t.tzinfo else t.replace(tzinfo=UTC)  # pymongo returns naive UTC
 
 
+def open_days(period: Period, today: date) -> list[date]:
+    """The days of `period` the stream still counts (today, and yesterday)."""
+    return [d for d in (today - timedelta(days=1), today) if period.start <= d < period.end]
+
+
 def overlay_live(doc: dict[str, Any] | None, live: dict[str, Any] | None,
-                 today: date) -> dict[str, Any] | None:
-    """The trend document of a period holding `today`, with today's counts from the stream
-    where they are newer than the document's. A day gets its mentions, unique users and hourly
-    series; a week, month or quarter gets today's bucket and its mentions (its unique users
-    stay as the last refresh counted them: distinct authors over several days do not add up).
-    Live counts lower than the document's for today (a keyword added today: the refresh has its
-    backfilled posts, the stream only what came after) are not used."""
+                 day: date) -> dict[str, Any] | None:
+    """The trend document of a period holding `day` (an open day), with that day's counts from
+    the stream where they are newer than the document's. A day gets its mentions, unique users
+    and hourly series; a week, month or quarter gets the day's bucket and its mentions (its
+    unique users stay as the last refresh counted them: distinct authors over several days do
+    not add up). Live counts lower than the document's for the day (a keyword added today: the
+    refresh has its backfilled posts, the stream only what came after) are not used."""
     if doc is None or not _newer(live, doc):
         return doc
     assert live is not None
@@ -121,7 +126,7 @@ def overlay_live(doc: dict[str, Any] | None, live: dict[str, Any] | None,
         out.update(series=series, mentions=live["mentions"],
                    unique_users=live.get("unique_users", 0))
     else:
-        stamp = f"{today.isoformat()}T00:00:00Z"
+        stamp = f"{day.isoformat()}T00:00:00Z"
         series = list(doc.get("series", []))
         at = next((i for i, p in enumerate(series) if p["t"] == stamp), None)
         counted = series[at]["mentions"] if at is not None else 0
@@ -136,3 +141,24 @@ def overlay_live(doc: dict[str, Any] | None, live: dict[str, Any] | None,
     out["as_of"] = live["as_of"]
     out["live"] = True
     return out
+
+
+def live_document(live: dict[str, Any], day: date, now: datetime) -> dict[str, Any]:
+    """A day's trend document made of its stream counts alone, for a keyword the periodic
+    refresh has not published yet (added minutes ago): numbers and hourly series, empty lists
+    for what only the batch computes (top posts, related words, ...)."""
+    period = Period("day", day)
+    series = [{"t": t.strftime("%Y-%m-%dT%H:%M:%SZ"), "mentions": live.get(f"m{t.hour:02d}", 0),
+               "users": live.get(f"u{t.hour:02d}", 0), "spike": 0.0, "is_spike": False}
+              for t in period.bucket_starts() if t <= now]
+    return {
+        "_id": period.doc_id(live["keyword"]), "keyword": live["keyword"], "period": "day",
+        "start": day.isoformat(), "end": period.end.isoformat(), "final": False,
+        "updated_at": live.get("updated_at"), "as_of": live["as_of"],
+        "mentions": live.get("mentions", 0), "unique_users": live.get("unique_users", 0),
+        "unique_users_method": "exact", "prev_mentions": None, "prev_unique_users": None,
+        "change_mentions_pct": None, "change_users_pct": None, "series": series,
+        "top_posts": [], "top_users": [], "related_words": [], "locations": [], "devices": [],
+        "sentiment": {"positive": 0, "negative": 0, "neutral": 0},
+        "correlation": {"reference": "", "r": None, "lag": 0, "n": 0}, "live": True,
+    }
