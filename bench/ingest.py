@@ -17,6 +17,9 @@ Sections (SPEC §5 targets in brackets):
 3. live: background load from `tweektrend produce --rate R`, workers running; probe tweets with
    created_at = now for a dedicated keyword at 20/s; the feed query is polled every 20 ms.
    [p95 produce → visible ≤ 1 s]
+   With --live the tweets are today's (the last 6 hours) and each run is made twice: workers
+   alone, then workers with `tweektrend live` (the Structured Streaming live counts) reading the
+   same topic; printed: the ingest rate beside it, and when the live counts held every post.
 4. burst: 150,000 tweets produced as fast as one producer can, workers running; loss
    (produced ids missing from raw_tweets_by_day) and time until the group's lag is zero.
    [produced in 10 s, 0 lost, lag 0 within 2 min]
@@ -330,12 +333,27 @@ def raw_ids(session, keyspace: str, tweets: list[Tweet]) -> set[int]:
 # ---- 1. throughput -------------------------------------------------------------------------------
 
 
-def run_throughput(bench: Bench, workers: int, payloads, tweets, servers) -> dict:
-    s = bench.fresh(f"w{workers}")
+def live_counted(settings: Settings) -> int:
+    """Posts the live counts hold, over every keyword and day of the bench's database."""
+    db = connect_mongo(settings.mongo_uri, settings.mongo_db)
+    try:
+        return sum(d.get("mentions", 0) for d in db["live_counts"].find({}, {"mentions": 1}))
+    finally:
+        db.client.close()
+
+
+def run_throughput(bench: Bench, workers: int, payloads, tweets, servers,
+                   live: bool = False) -> dict:
+    label = f"w{workers}" + ("-live" if live else "")
+    s = bench.fresh(label)
     producer, produce_s = produce(s, payloads)
     watch = GroupWatch(s)
     end = watch.end()
     meter = CpuMeter(servers)
+    live_proc = None
+    if live:  # started first: it reads the whole topic while the workers do
+        s = replace(s, live_checkpoint_override=str(bench.log_dir / f"{label}-checkpoint"))
+        live_proc = bench.spawn(["live"], s, f"{label}-live")
     launched = time.monotonic()
     pool = bench.spawn(["ingest", "--workers", str(workers)], s, s.consumer_group)
     samples = watch.wait(end, timeout=max(180.0, len(payloads) / 300))
@@ -343,6 +361,18 @@ def run_throughput(bench: Bench, workers: int, payloads, tweets, servers) -> dic
     cpu = meter.stop()
     bench.stop(pool)
     watch.close()
+    live_result: dict = {}
+    if live_proc is not None:
+        expected = sum(len(t.keywords) for t in tweets)
+        deadline = time.monotonic() + 600
+        counted = live_counted(s)
+        while counted < expected and time.monotonic() < deadline:
+            time.sleep(1)
+            counted = live_counted(s)
+        live_result = {"live_counted": counted, "live_expected": expected,
+                       "live_done_s": time.monotonic() - launched,
+                       "live_cpu_s": worker_cpu(live_proc)}
+        bench.stop(live_proc)
     done = samples[-1][0] if samples and samples[-1][1] >= end else None
     first = next((t for t, c in samples if c > 0), None)
     per_msg = len(payloads) / max(1, producer.messages)  # tweets per message
@@ -371,6 +401,7 @@ def run_throughput(bench: Bench, workers: int, payloads, tweets, servers) -> dic
         "cpu": cpu,
         "elapsed_s": (done or time.monotonic()) - launched,
         "load": load(),
+        **live_result,
     }
 
 
@@ -885,6 +916,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tweets", type=int, help="override the number of tweets per run")
     ap.add_argument("--workers", help="override the worker counts, e.g. 1,2,4")
     ap.add_argument("--cprofile", action="store_true", help="profile: also run under cProfile")
+    ap.add_argument("--live", action="store_true",
+                    help="throughput: today's tweets, each run again with the live counts")
     ap.add_argument(
         "--worker-root",
         type=Path,
@@ -919,14 +952,15 @@ def main(argv: list[str] | None = None) -> int:
 
     n = sizes.tweets
     t = time.monotonic()
-    payloads = generate(n, seed=2026, start=START, span=SPAN)
+    start = datetime.now(UTC) - SPAN if args.live else START  # the live counts keep open days
+    payloads = generate(n, seed=2026, start=start, span=SPAN)
     tweets = [parse_payload(p) for p in payloads]
     matcher = KeywordMatcher(KEYWORDS)
     for tweet in tweets:
         tweet.keywords = matcher.match(tweet)
     kw_rows = sum(len(tw.keywords) for tw in tweets)
     print(
-        f"\ndata: {n:,} simulated v2 tweets over {SPAN} of {START:%Y-%m-%d}"
+        f"\ndata: {n:,} simulated v2 tweets over {SPAN} from {start:%Y-%m-%d %H:%M}"
         f" (generated in {time.monotonic() - t:.0f}s, not timed); keywords {KEYWORDS};"
         f" {kw_rows / n:.2f} keyword rows per tweet,"
         f" {sum(1 for tw in tweets if not tw.keywords) / n:.0%} match none"
@@ -940,11 +974,13 @@ def main(argv: list[str] | None = None) -> int:
         if "throughput" in sections:
             print("\n## 1. throughput (pre-produced topic, then workers until lag 0)")
             tp = []
-            for w in sizes.workers:
-                r = run_throughput(bench, w, payloads, tweets, servers)
+            for w, live in [(w, live) for w in sizes.workers
+                            for live in ((False, True) if args.live else (False,))]:
+                r = run_throughput(bench, w, payloads, tweets, servers, live)
                 tp.append(r)
                 print(
-                    f"workers={w}: producer {r['produce_rate']:,.0f} tweets/s"
+                    f"workers={w}{' + live counts' if live else ''}: producer"
+                    f" {r['produce_rate']:,.0f} tweets/s"
                     f" ({r['messages']:,} messages in {r['produce_s']:.1f}s) | ingest from launch"
                     f" {r['e2e_rate']:,.0f} tweets/s, steady (10→90%) {r['steady_rate']:,.0f}/s,"
                     f" startup {r['startup_s']:.1f}s, total {r['elapsed_s']:.1f}s |"
@@ -952,6 +988,11 @@ def main(argv: list[str] | None = None) -> int:
                     f" {r['worker_cpu_s']:.0f}s = {1000 * r['worker_cpu_s'] / n:.2f} ms/tweet"
                     f" | {fmt_cpu(r['cpu'])} | load {r['load']}"
                 )
+                if live:
+                    print(f"  with the live counts: they held {r['live_counted']:,} of "
+                          f"{r['live_expected']:,} posts {r['live_done_s']:.0f} s after launch "
+                          f"(workers drained at {r['elapsed_s']:.0f} s); live CPU "
+                          f"{r['live_cpu_s']:.0f} s")
             results["throughput"] = tp
         if "raw" in sections:
             print("\n## 2. raw write ceiling (same rows, no Kafka, no parsing)")

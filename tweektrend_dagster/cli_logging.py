@@ -12,3 +12,5 @@ def setup_logging() -> None:
     )
     # the Cassandra driver is chatty about reconnects; our own messages say what matters
     logging.getLogger("cassandra").setLevel(logging.CRITICAL)
+    # py4j logs every call between Python and the JVM of a local Spark (the live counts)
+    logging.getLogger("py4j").setLevel(logging.WARNING)

@@ -185,6 +185,7 @@ class Settings:
             "TOPIC": self.topic, "DLQ_TOPIC": self.dlq_topic,
             "TOPIC_PARTITIONS": str(self.topic_partitions), "KEYSPACE": self.keyspace,
             "MONGO_DB": self.mongo_db, "CONSUMER_GROUP": self.consumer_group,
+            "LIVE_CHECKPOINT": self.live_checkpoint,
         }
         return {f"TWEEKTREND_{name}": value for name, value in env.items()}
 
