@@ -9,13 +9,16 @@ over it, `streamlit_app/queries.py`): a probe counts as published when the `ment
 reach its number. Printed: p50/p95/max from a probe produced to its count in the published
 document; the documents' `as_of` lag behind the wall clock when read; and the wall times (start to
 end, as Dagster reports them) of the runs that ran meanwhile: the current day's refreshes, the
-roll-ups of the current week, and any closed-day runs.
+roll-ups of the current week, and any closed-day runs; and the CPU each process of the stack
+used meanwhile (with its children: the Spark and Dagster run processes), on average and in the
+quietest 30 s (between refreshes).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -39,6 +42,32 @@ def probe_payload(keyword: str, n: int, when: datetime) -> bytes:
         "includes": {"users": [{"id": "4242", "username": "freshness_bench",
                                 "name": "Freshness bench"}]},
     }).encode()
+
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time of a process and all its descendants so far."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        own = (int(fields[11]) + int(fields[12])) / CLK_TCK
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    return own + sum(_cpu_seconds(int(k)) for k in kids)
+
+
+def stack_cpu(home: Path) -> dict[str, float]:
+    """CPU seconds of every process of the stack (run/<name>.pid) with its children."""
+    out = {}
+    for pidfile in sorted((home / "run").glob("*.pid")):
+        try:
+            out[pidfile.stem] = _cpu_seconds(int(pidfile.read_text().split()[0]))
+        except (OSError, ValueError):
+            continue
+    return out
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -70,6 +99,7 @@ def main() -> None:
     published: dict[int, float] = {}
     as_of_lag: list[float] = []
     next_probe, last_seen = started, 0
+    cpu_samples = [(time.time(), stack_cpu(settings.home))]
     end = started + args.minutes * 60
     print(f"probe keyword {keyword}: one probe every {args.every:.0f} s for {args.minutes:.0f} "
           "min", flush=True)
@@ -91,6 +121,8 @@ def main() -> None:
             if seen > last_seen and doc.get("as_of"):
                 as_of_lag.append(time.time() - doc["as_of"].timestamp())
             last_seen = max(last_seen, seen)
+        if time.time() - cpu_samples[-1][0] >= 10:
+            cpu_samples.append((time.time(), stack_cpu(settings.home)))
         time.sleep(1)
     latencies = [published[n] - produced[n - 1] for n in sorted(published)]
     print(f"{len(produced)} probes, {len(latencies)} published")
@@ -114,7 +146,29 @@ def main() -> None:
     for name, walls in sorted(groups.items()):
         print(f"  {name:26} {len(walls):3} runs, wall median {statistics.median(walls):.0f} s, "
               f"max {max(walls):.0f} s")
+    report_cpu(cpu_samples)
     registry.remove("bench-freshness", keyword)
+
+
+def report_cpu(samples: list[tuple[float, dict[str, float]]]) -> None:
+    (t0, first), (t1, last) = samples[0], samples[-1]
+    if t1 <= t0:
+        return
+    print(f"CPU of the stack over {t1 - t0:.0f} s (% of one core, with children):")
+    for name in sorted(last, key=lambda n: -(last[n] - first.get(n, 0.0))):
+        print(f"  {name:12} {100 * (last[name] - first.get(name, 0.0)) / (t1 - t0):5.1f} %")
+    windows = []  # 30 s windows: the quietest is the stack between refreshes
+    for i in range(len(samples)):
+        j = next((k for k in range(i, len(samples)) if samples[k][0] - samples[i][0] >= 30), None)
+        if j is None:
+            break
+        (a, ca), (b, cb) = samples[i], samples[j]
+        windows.append((100 * sum(cb[n] - ca.get(n, 0.0) for n in cb) / (b - a), ca, cb, b - a))
+    if windows:
+        total, ca, cb, span = min(windows, key=lambda w: w[0])
+        parts = ", ".join(f"{n} {100 * (cb[n] - ca.get(n, 0.0)) / span:.0f} %"
+                          for n in sorted(cb, key=lambda n: -(cb[n] - ca.get(n, 0.0))))
+        print(f"  quietest 30 s: {total:.0f} % of one core in all ({parts})")
 
 
 if __name__ == "__main__":

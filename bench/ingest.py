@@ -344,7 +344,7 @@ def live_counted(settings: Settings) -> int:
 
 def run_throughput(bench: Bench, workers: int, payloads, tweets, servers,
                    live: bool = False) -> dict:
-    label = f"w{workers}" + ("-live" if live else "")
+    label = f"w{workers}" + ("_live" if live else "")
     s = bench.fresh(label)
     producer, produce_s = produce(s, payloads)
     watch = GroupWatch(s)
@@ -1095,7 +1095,8 @@ def summary(results: dict) -> None:
     for r in results.get("throughput", []):
         rows.append(
             (
-                f"ingest, {r['workers']} worker process(es), steady (10→90 %)",
+                f"ingest, {r['workers']} worker process(es)"
+                f"{' + live counts' if 'live_counted' in r else ''}, steady (10→90 %)",
                 f"{r['steady_rate']:,.0f} tweets/s (from launch {r['e2e_rate']:,.0f})",
                 r["load"],
             )
