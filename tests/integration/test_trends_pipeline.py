@@ -122,6 +122,12 @@ def test_daily_job_publishes_and_checks_pass(stack, defs):
     assert "preview" in meta["daily_trends"]
     names = [i["name"] for i in db.trends.list_indexes()]
     assert "keyword_period_start" in names
+    # the run attached to the stack's warm Spark Connect server: no Spark started in-process
+    from pyspark import SparkContext
+    from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+    assert isinstance(defs.resources["spark"].spark_session, ConnectSession)
+    assert SparkContext._active_spark_context is None
 
     # a range of days runs as ONE run (single-run backfill policy), then the week rolls up
     run(defs, "daily_trends_job", tags={"dagster/asset_partition_range_start": "2024-03-04",

@@ -97,3 +97,4 @@ def test_secrets_stay_out_of_the_settings_repr(monkeypatch):
     monkeypatch.setenv("TWEEKTREND_MONGO_URI", "mongodb://u:s3cret@db/")
     text = repr(Settings.from_env())
     assert "hunter2" not in text and "s3cret" not in text
+
