@@ -265,6 +265,11 @@ def spark_conf(
         "spark.ui.showConsoleProgress": "false",
         # Python workers are reused, so each keeps its Kiwi instance and token cache.
         "spark.python.worker.reuse": "true",
+        # A read of many days (days x 24 hour partitions past 2,500) becomes a join with up to
+        # 512 partition reads in flight per task (the connector's default): two such runs at
+        # once saturate the driver's connections to one node ("No connection was available to
+        # Node", a new keyword's backfill of a 1M-tweet archive beside today's refresh).
+        "spark.cassandra.concurrent.reads": "64",
     }
     conf.update(extra or {})
     return conf
