@@ -15,6 +15,9 @@ import streamlit as st  # noqa: E402
 from streamlit_app import data, session, ui  # noqa: E402
 
 st.set_page_config(page_title="TweekTrend", page_icon=":material/trending_up:", layout="wide")
+# an uncaught error (a fragment's too) shows Streamlit's generic text: its message may name a
+# server or hold a password; the full error is in the server log
+st.set_option("client.showErrorDetails", "none")
 
 
 def _verify_link() -> None:
@@ -140,5 +143,5 @@ def main() -> None:
 try:
     main()
 except data.ServiceUnavailable as exc:
-    # a server is down: say which and how to start it, never a traceback
-    st.error(str(exc), icon="🛑")
+    # a server is down: the visitor gets a notice, the operator the full text in the log
+    st.error(data.visitor_notice(exc), icon="🛑")

@@ -7,12 +7,14 @@ names here.
 Two layers: the plain `fetch_*` queries on explicit clients (`queries.py`, re-exported here) are
 what tests and bench/dashboard.py call; the Streamlit wrappers here make the clients once
 (st.cache_resource) and cache queries briefly (st.cache_data). A server that cannot be reached
-raises ServiceUnavailable, whose message names the server and how to start it; app.py shows that
-message, not a traceback.
+raises ServiceUnavailable, whose message names the server and how to start it (for the operator:
+it can hold a Mongo URI with its password). Visitors never see such a text: `visitor_notice`
+writes it to the server log and gives app.py a generic notice to show instead.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime
 
 import streamlit as st
@@ -64,6 +66,17 @@ from tweektrend_dagster.mail import send_mail
 
 # The `X as X` imports above are re-exports: what the pages use from behind this door.
 MAX_KEYWORDS_PER_USER = 20
+SERVICE_NOTICE = "The service is temporarily unavailable; please try again in a minute."
+MAIL_NOTICE = "The mail service is temporarily unavailable; please try again in a minute."
+
+log = logging.getLogger(__name__)
+
+
+def visitor_notice(exc: Exception, notice: str = SERVICE_NOTICE) -> str:
+    """What a page shows for a server failure: `notice`. The full text, which can name a
+    server's address or a URI with its password, goes to the server log only."""
+    log.error("%s shown to a visitor as a generic notice: %s", type(exc).__name__, exc)
+    return notice
 
 
 # --- clients, made once per process ----------------------------------------------------------
@@ -252,19 +265,23 @@ def sign_up(email: str, password: str) -> tuple[User, str | None]:
     AuthError for a bad e-mail, a weak password or a taken e-mail."""
     user = accounts().sign_up(email, password)
     subject, body = accounts().verification_mail(user.email)
-    error = None
+    error = shown = None
     try:
         send_mail(settings(), user.email, subject, body)
-    except MailError as exc:
-        error = str(exc)
+    except MailError as exc:  # the outbox keeps the full text; the page gets the notice
+        error, shown = str(exc), visitor_notice(exc, MAIL_NOTICE)
     accounts().record_mail(user.email, subject, "verify", error)
-    return user, error
+    return user, shown
 
 
 def resend_verification(email: str) -> None:
-    """Mail a new confirmation link; MailError (naming the SMTP server) when it cannot."""
+    """Mail a new confirmation link; MailError with a generic notice when it cannot (the
+    SMTP server's address goes to the log)."""
     subject, body = accounts().verification_mail(email)
-    send_mail(settings(), email, subject, body)
+    try:
+        send_mail(settings(), email, subject, body)
+    except MailError as exc:
+        raise MailError(visitor_notice(exc, MAIL_NOTICE)) from exc
 
 
 def log_in(email: str, password: str, ip: str) -> tuple[User, str]:
