@@ -1,9 +1,15 @@
 """Chart builders: a `trends` document in, (plotly figure, the chart's data as a DataFrame) out.
 Pure functions, so they are unit-tested without Streamlit; every DataFrame is also the chart's CSV.
+
+Text from tweets and users (words, locations, devices, keywords) is untrusted: Plotly renders
+`<a href>`, `<b>`, `<br>` in labels, so the figures get it through `plotly_text` (the DataFrame,
+the CSV, keeps the original text), and `csv_bytes` neutralises cells a spreadsheet would run as
+a formula.
 """
 
 from __future__ import annotations
 
+import html
 import io
 from functools import lru_cache
 from pathlib import Path
@@ -27,8 +33,22 @@ _LAYOUT = {
 
 
 def _fig(fig: go.Figure, title: str) -> go.Figure:
-    fig.update_layout(title=title, **_LAYOUT)
+    fig.update_layout(title=plotly_text(title), **_LAYOUT)
     return fig
+
+
+def plotly_text(value: object) -> str:
+    """A label Plotly shows as the text it is. Only & < > are escaped: Plotly decodes those
+    entities (and numeric ones) but not `&quot;`, and no tag can form without `<`."""
+    return html.escape(str(value), quote=False)
+
+
+def _for_plotly(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """A copy of `df` whose text columns are escaped for a figure; `df` itself stays raw."""
+    shown = df.copy()
+    for column in columns:
+        shown[column] = shown[column].map(lambda v: plotly_text(v) if isinstance(v, str) else v)
+    return shown
 
 
 def series_frame(doc: dict) -> pd.DataFrame:
@@ -73,7 +93,8 @@ def related_frame(doc: dict) -> pd.DataFrame:
 
 def related_bar(doc: dict, top: int = 15) -> tuple[go.Figure, pd.DataFrame]:
     df = related_frame(doc).nlargest(top, "count").sort_values("count")
-    fig = px.bar(df, x="count", y="word", orientation="h", color="kind")
+    shown = _for_plotly(df, "word", "kind")
+    fig = px.bar(shown, x="count", y="word", orientation="h", color="kind")
     fig.update_yaxes(title=None)
     return _fig(fig, "Related words: co-occurrences"), df
 
@@ -82,7 +103,14 @@ def bubble_chart(doc: dict, top: int = 30) -> tuple[go.Figure, pd.DataFrame]:
     """Related words placed by association score (x) and frequency (y), sized by frequency."""
     df = related_frame(doc).head(top)
     fig = px.scatter(
-        df, x="score", y="count", size="count", color="kind", text="word", size_max=45, log_y=True
+        _for_plotly(df, "word", "kind"),
+        x="score",
+        y="count",
+        size="count",
+        color="kind",
+        text="word",
+        size_max=45,
+        log_y=True,
     )
     fig.update_traces(textposition="middle center", textfont_size=11)
     fig.update_xaxes(title="association (NPMI)")
@@ -93,7 +121,7 @@ def counts_chart(rows: list[dict], title: str, top: int = 10) -> tuple[go.Figure
     df = pd.DataFrame(rows or [], columns=["name", "count"])
     df["count"] = pd.to_numeric(df["count"]).fillna(0).astype(int)
     df = df.nlargest(top, "count")
-    fig = px.bar(df.sort_values("count"), x="count", y="name", orientation="h")
+    fig = px.bar(_for_plotly(df.sort_values("count"), "name"), x="count", y="name", orientation="h")
     fig.update_yaxes(title=None)
     return _fig(fig, title), df
 
@@ -128,7 +156,7 @@ def compare_chart(docs: dict[str, dict], labels: dict[str, str]) -> tuple[go.Fig
         if frames
         else pd.DataFrame(columns=["t", "mentions", "keyword"])
     )
-    fig = px.line(df, x="t", y="mentions", color="keyword")
+    fig = px.line(_for_plotly(df, "keyword"), x="t", y="mentions", color="keyword")
     return _fig(fig, "Mentions by keyword"), df
 
 
@@ -142,7 +170,7 @@ def share_of_voice(docs: dict[str, dict], labels: dict[str, str]) -> tuple[go.Fi
     )
     total = df["mentions"].sum()
     df["share_pct"] = (df["mentions"] / total * 100).round(1) if total else 0.0
-    fig = px.pie(df, names="keyword", values="mentions")
+    fig = px.pie(_for_plotly(df, "keyword"), names="keyword", values="mentions")
     return _fig(fig, "Share of voice"), df
 
 
@@ -157,14 +185,33 @@ def correlation_chart(
     fig = go.Figure()
     for col, name in (("keyword", doc.get("keyword", "keyword")), ("reference", ref_label)):
         if col in df and df[col].max() and df[col].max() > 0:
-            fig.add_trace(go.Scatter(x=df["t"], y=df[col] / df[col].max(), name=name))
+            fig.add_trace(
+                go.Scatter(x=df["t"], y=df[col] / df[col].max(), name=plotly_text(name))
+            )
     fig.update_yaxes(title="share of own maximum")
     return _fig(fig, "Correlation with the reference term"), df
 
 
+# a spreadsheet runs a cell starting with one of these as a formula (OWASP: CSV injection)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A text cell a spreadsheet shows as text: a leading formula character gets a `'` before
+    it. Numbers, dates and missing values stay as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    # utf-8-sig so spreadsheet programs open Hangul correctly
-    return df.to_csv(index=False).encode("utf-8-sig")
+    safe = df.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(csv_cell)
+    # utf-8-sig so spreadsheet programs open Hangul correctly; CRLF rows (RFC 4180) so a cell
+    # holding a lone \r is quoted instead of starting a row of its own
+    return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 @lru_cache(maxsize=1)
