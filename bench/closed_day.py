@@ -89,10 +89,14 @@ def main() -> None:
     settings = Settings.from_env()
     load(args.tweets)
     analytics = WORK / "dagster-analytics"
-    run_config = {"resources": {
-        "cassandra": {"config": {"keyspace": KEYSPACE}},
-        "spark": {"config": {"keyspace": KEYSPACE, "analytics_path": str(analytics)}},
-        "mongo": {"config": {"database": KEYSPACE}},
+    hosts = ",".join(settings.cassandra_hosts)
+    run_config = {"resources": {  # a resource's run config names every field
+        "cassandra": {"config": {"hosts": hosts, "port": settings.cassandra_port,
+                                 "keyspace": KEYSPACE}},
+        "spark": {"config": {"remote": settings.spark_remote, "master": settings.spark_master,
+                             "cassandra_hosts": hosts, "cassandra_port": settings.cassandra_port,
+                             "keyspace": KEYSPACE, "analytics_path": str(analytics)}},
+        "mongo": {"config": {"uri": settings.mongo_uri, "database": KEYSPACE}},
     }}
     url = f"http://{settings.host}:{settings.dagster_port}"
     print(f"{args.tweets:,} tweets on {DAY}; runs launched on {url} (load "
