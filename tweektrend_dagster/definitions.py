@@ -4,7 +4,7 @@ the resources built from the settings."""
 import dagster as dg
 
 from tweektrend_dagster.config import Settings
-from tweektrend_dagster.defs import alerts, ingestion, trends
+from tweektrend_dagster.defs import alerts, ingestion, live, trends
 from tweektrend_dagster.resources import (
     CassandraResource,
     KafkaResource,
@@ -30,6 +30,7 @@ def build_definitions(settings: Settings, **resources: dg.ConfigurableResource) 
     """Every domain's definitions; `resources` replace the ones built from `settings` (tests)."""
     return dg.Definitions.merge(
         ingestion.build(settings),
+        live.build(settings),
         trends.build(settings),
         alerts.build(settings),
         dg.Definitions(

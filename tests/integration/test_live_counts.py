@@ -106,3 +106,27 @@ def test_a_replayed_micro_batch_is_added_once(mongo_db):
     assert (doc["mentions"], doc["m10"], doc["u10"], doc["unique_users"]) == (7, 7, 2, 2)
     assert doc["batch"] == 8 and doc["as_of"].replace(tzinfo=UTC) == later
     assert read_live(mongo_db, "kpop", day)["m09"] == 1
+
+
+def test_the_sensor_reports_each_new_micro_batch_to_dagster(mongo_db, stack_settings):
+    from tweektrend_dagster.defs.live.sensors import live_counts_sensor
+    from tweektrend_dagster.resources import MongoResource
+    from tweektrend_dagster.trend_store.live import FactCount, apply_live_counts
+
+    resources = {"mongo": MongoResource.from_settings(stack_settings, database=mongo_db.name)}
+
+    def tick(cursor):
+        context = dg.build_sensor_context(cursor=cursor, resources=resources,
+                                          instance=dg.DagsterInstance.ephemeral())
+        return live_counts_sensor(context), context
+
+    empty, _ = tick(None)
+    assert isinstance(empty, dg.SkipReason) and "tweektrend live" in empty.skip_message
+    as_of = datetime.now(UTC) - timedelta(seconds=3)
+    apply_live_counts(mongo_db, [FactCount("post", "bts", as_of.date(), as_of.hour, 2, as_of)], 1)
+    first, _ = tick(None)
+    [observation] = first.asset_events
+    assert observation.asset_key == dg.AssetKey("live_counts")
+    assert 3 <= observation.metadata["as_of_age_s"].value < 60
+    again, _ = tick(first.cursor)  # no new micro-batch: nothing to report
+    assert isinstance(again, dg.SkipReason)

@@ -4,6 +4,8 @@
 - `trends/`: partitions, the Spark assets, the trend documents, their checks, jobs, schedules,
   the run planning (live and import lanes), the ingestion sensor (stream progress → runs) and
   the new-keyword sensor;
+- `live/`: the live counts from the stream (an external asset) and the sensor that reports
+  their freshness;
 - `alerts/`: the spike alert mails (an op job) and the sensor that requests them.
 
 Each domain's `build(settings)` returns its `dg.Definitions`; `tweektrend_dagster/definitions.py`

@@ -88,6 +88,12 @@ def read_live(db: Database, keyword: str, day: date) -> dict[str, Any] | None:
     return db[LIVE_COUNTS].find_one({"_id": live_id(keyword, day)})
 
 
+def newest_live(db: Database) -> dict[str, Any] | None:
+    """The live document the newest micro-batch changed (the collection holds a few documents
+    per keyword: today's and yesterday's)."""
+    return db[LIVE_COUNTS].find_one({}, {"as_of": 1}, sort=[("as_of", -1)])
+
+
 def _newer(live: dict[str, Any] | None, doc: dict[str, Any]) -> bool:
     if not live or not live.get("as_of"):
         return False
