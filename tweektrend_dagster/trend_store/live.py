@@ -89,8 +89,8 @@ def read_live(db: Database, keyword: str, day: date) -> dict[str, Any] | None:
 
 
 def newest_live(db: Database) -> dict[str, Any] | None:
-    """The live document the newest micro-batch changed (the collection holds a few documents
-    per keyword: today's and yesterday's)."""
+    """The live document the newest micro-batch changed (one document per keyword and day the
+    stream counted; days past are kept, a few hundred per keyword a year)."""
     return db[LIVE_COUNTS].find_one({}, {"as_of": 1}, sort=[("as_of", -1)])
 
 
