@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.dagster_runs import dagster_runs  # noqa: E402
+from bench.procstat import tree_cpu  # noqa: E402
 
 
 def probe_payload(keyword: str, n: int, when: datetime) -> bytes:
@@ -44,27 +44,12 @@ def probe_payload(keyword: str, n: int, when: datetime) -> bytes:
     }).encode()
 
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_seconds(pid: int) -> float:
-    """CPU time of a process and all its descendants so far."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        own = (int(fields[11]) + int(fields[12])) / CLK_TCK
-        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return 0.0
-    return own + sum(_cpu_seconds(int(k)) for k in kids)
-
-
 def stack_cpu(home: Path) -> dict[str, float]:
     """CPU seconds of every process of the stack (run/<name>.pid) with its children."""
     out = {}
     for pidfile in sorted((home / "run").glob("*.pid")):
         try:
-            out[pidfile.stem] = _cpu_seconds(int(pidfile.read_text().split()[0]))
+            out[pidfile.stem] = tree_cpu(int(pidfile.read_text().split()[0]))
         except (OSError, ValueError):
             continue
     return out

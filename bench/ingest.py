@@ -58,6 +58,7 @@ from pathlib import Path
 import orjson
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
+from procstat import children, proc_cpu
 
 from tweektrend_dagster.clients import cassandra_session, connect_mongo
 from tweektrend_dagster.config import Settings
@@ -77,7 +78,6 @@ PROBE_KEYWORD = "benchprobe"
 START = datetime(2026, 2, 2, tzinfo=UTC)  # simulated tweets: a fixed past day, 6 hours of it
 SPAN = timedelta(hours=6)
 FEED_QUERY = "SELECT id FROM tweets_by_keyword WHERE keyword=? AND day=? AND hour=? LIMIT 50"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -127,28 +127,6 @@ def machine() -> dict[str, str]:
 
 def load() -> str:
     return "/".join(f"{x:.1f}" for x in os.getloadavg())
-
-
-def proc_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of one process; 0 if it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
-    except (OSError, IndexError, ValueError):
-        return 0.0
-
-
-def children(pid: int) -> list[int]:
-    out = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        with contextlib.suppress(OSError, IndexError):
-            with open(f"/proc/{entry}/stat") as f:
-                if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                    out.append(int(entry))
-    return out
 
 
 def machine_busy() -> tuple[float, float]:

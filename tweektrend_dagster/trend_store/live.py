@@ -97,11 +97,12 @@ def newest_live(db: Database) -> dict[str, Any] | None:
 def _newer(live: dict[str, Any] | None, doc: dict[str, Any]) -> bool:
     if not live or not live.get("as_of"):
         return False
-    return doc.get("as_of") is None or _aware(live["as_of"]) > _aware(doc["as_of"])
+    return doc.get("as_of") is None or as_utc(live["as_of"]) > as_utc(doc["as_of"])
 
 
-def _aware(t: datetime) -> datetime:
-    return t if t.tzinfo else t.replace(tzinfo=UTC)  # pymongo returns naive UTC
+def as_utc(t: datetime) -> datetime:
+    """A datetime read back from Mongo (pymongo returns naive UTC) as an aware one."""
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def open_days(period: Period, today: date) -> list[date]:

@@ -9,7 +9,7 @@ import dagster as dg
 
 from tweektrend_dagster.defs.live.assets import live_counts
 from tweektrend_dagster.resources import MongoResource
-from tweektrend_dagster.trend_store.live import newest_live
+from tweektrend_dagster.trend_store.live import as_utc, newest_live
 
 
 @dg.sensor(
@@ -24,8 +24,7 @@ def live_counts_sensor(context: dg.SensorEvaluationContext, mongo: MongoResource
         newest = newest_live(db)
     if newest is None:
         return dg.SkipReason("no live counts yet: is `tweektrend live` running?")
-    as_of = newest["as_of"]
-    as_of = as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)  # pymongo: naive UTC
+    as_of = as_utc(newest["as_of"])
     if context.cursor == as_of.isoformat():
         return dg.SkipReason(f"no new micro-batch since {as_of.isoformat()}")
     age = (datetime.now(UTC) - as_of).total_seconds()
