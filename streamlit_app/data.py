@@ -315,7 +315,7 @@ def set_x_credentials(user_id: str, creds: dict[str, str] | None) -> None:
 
 def trust_proxy() -> bool:
     """Whether X-Forwarded-For names the client (TWEEKTREND_TRUST_PROXY=1)."""
-    return settings().trust_proxy
+    return bool(settings().trusted_proxies)  # replaced by the trusted-proxy hop rule (issue 14)
 
 
 def today() -> date:

@@ -109,7 +109,16 @@ class Settings:
     # dashboard
     secret_key: str | None = field(default=None, repr=False)  # None: generated under home
     data_keys: tuple[str, ...] = field(default=(), repr=False)  # () : generated under home
-    trust_proxy: bool = False
+    # client addresses are read from X-Forwarded-For hops these proxies added (IPs or CIDRs)
+    trusted_proxies: tuple[str, ...] = ()
+    session_idle_hours: float = 24.0  # a session unused this long ends
+    # credentials of servers that require them (the compose stack; the local stack has none)
+    cassandra_username: str | None = None
+    cassandra_password: str | None = field(default=None, repr=False)
+    kafka_security_protocol: str = "PLAINTEXT"  # PLAINTEXT | SASL_PLAINTEXT | SASL_SSL
+    kafka_sasl_mechanism: str = "SCRAM-SHA-256"  # SCRAM-SHA-256 | SCRAM-SHA-512 | PLAIN
+    kafka_username: str | None = None
+    kafka_password: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -171,7 +180,14 @@ class Settings:
             x_api_base=_env_optional("X_API_BASE"),
             secret_key=_env_optional("SECRET_KEY"),
             data_keys=_env_list("DATA_KEY"),
-            trust_proxy=_env("TRUST_PROXY", "0") == "1",
+            trusted_proxies=_env_list("TRUSTED_PROXIES"),
+            session_idle_hours=_env_float("SESSION_IDLE_HOURS", 24.0),
+            cassandra_username=_env_optional("CASSANDRA_USERNAME"),
+            cassandra_password=_env_optional("CASSANDRA_PASSWORD"),
+            kafka_security_protocol=_env("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").strip().upper(),
+            kafka_sasl_mechanism=_env("KAFKA_SASL_MECHANISM", "SCRAM-SHA-256").strip().upper(),
+            kafka_username=_env_optional("KAFKA_USERNAME"),
+            kafka_password=_env_optional("KAFKA_PASSWORD"),
         )
 
     def as_env(self) -> dict[str, str]:
