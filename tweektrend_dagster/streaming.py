@@ -13,7 +13,7 @@ import logging
 import signal
 import threading
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from tweektrend_dagster.config import Settings
@@ -25,9 +25,16 @@ RETRY_SECONDS = 15.0
 def live_sink(settings: Settings):
     """(rows, batch_id) → the live documents: Spark's rows become `FactCount`s."""
     from tweektrend_dagster.clients import mongo_database
-    from tweektrend_dagster.trend_store.live import FactCount, apply_live_counts
+    from tweektrend_dagster.trend_store.live import (
+        FactCount,
+        apply_live_counts,
+        ensure_live_indexes,
+        purge_old_live,
+    )
 
     db = mongo_database(settings)
+    ensure_live_indexes(db)
+    purged_on: list[date] = []  # the day of the last purge of old days' documents
 
     def sink(rows: Iterable[Any], batch_id: int) -> None:
         counts = [FactCount(r.kind, r.keyword, r.day, r.hour, r.n,
@@ -35,6 +42,11 @@ def live_sink(settings: Settings):
         changed = apply_live_counts(db, counts, batch_id)
         log.info(f"batch {batch_id}: {sum(c.n for c in counts)} new facts, "
                  f"{changed} live documents updated")
+        today = datetime.now(UTC).date()
+        if purged_on[-1:] != [today]:
+            if gone := purge_old_live(db, today):
+                log.info(f"{gone} live documents of days past dropped")
+            purged_on[:] = [today]
 
     return sink
 

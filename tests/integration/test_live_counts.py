@@ -108,6 +108,26 @@ def test_a_replayed_micro_batch_is_added_once(mongo_db):
     assert read_live(mongo_db, "kpop", day)["m09"] == 1
 
 
+def test_live_documents_of_days_past_are_purged_and_open_days_kept(mongo_db):
+    from tweektrend_dagster.trend_store.live import (
+        KEEP_DAYS,
+        FactCount,
+        apply_live_counts,
+        ensure_live_indexes,
+        purge_old_live,
+    )
+
+    ensure_live_indexes(mongo_db)  # FerretDB refuses the TTL index: the purge does its work
+    today = date(2026, 12, 4)
+    days = [today - timedelta(days=n) for n in (0, 1, KEEP_DAYS, KEEP_DAYS + 1, 200)]
+    t = datetime(2026, 12, 4, 10, tzinfo=UTC)
+    apply_live_counts(mongo_db, [FactCount("post", "bts", d, 3, 1, t) for d in days], batch_id=1)
+    assert purge_old_live(mongo_db, today) == 2
+    kept = [d for d in days if read_live(mongo_db, "bts", d) is not None]
+    assert kept == days[:3]
+    assert purge_old_live(mongo_db, today) == 0
+
+
 def test_the_sensor_reports_each_new_micro_batch_to_dagster(mongo_db, stack_settings):
     from tweektrend_dagster.defs.live.sensors import live_counts_sensor
     from tweektrend_dagster.resources import MongoResource

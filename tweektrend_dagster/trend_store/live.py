@@ -12,6 +12,10 @@ Counts only grow by `$inc`. A micro-batch that Spark runs again after a failure 
 batch id: the filter `batch < id` makes the update a no-op for documents it already reached
 (a single-document update, atomic on FerretDB and MongoDB), so every fact is added once.
 Hour fields are flat (`m05`), not an array: FerretDB 1.24 updates no array element by path.
+Only open days are laid over the trend documents, so a document is dropped KEEP_DAYS after its
+day: by a TTL index on `updated_at` where the server honours one (MongoDB), and by
+`purge_old_live`, which the stream's sink calls once a day (FerretDB 1.x keeps TTL indexes but
+never expires anything).
 """
 
 from __future__ import annotations
@@ -23,13 +27,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from tweektrend_dagster.contracts.names import LIVE_COUNTS
 from tweektrend_dagster.contracts.periods import Period
 from tweektrend_dagster.text.timeseries import pct_change
 
 POST, HOUR_USER, DAY_USER = "post", "hour_user", "day_user"  # the kinds of facts counted
+NOT_IMPLEMENTED = 238  # the server's error code for an option it does not have
+KEEP_DAYS = 7  # a day's live document outlives its late grace by days; then the batch has it
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,23 @@ def apply_live_counts(db: Database, counts: Iterable[FactCount], batch_id: int,
             continue  # the document exists with this batch applied: the upsert found no match
         changed += int(bool(result.modified_count or result.upserted_id))
     return changed
+
+
+def ensure_live_indexes(db: Database) -> None:
+    collection = db[LIVE_COUNTS]
+    collection.create_index("as_of")  # newest_live
+    try:
+        collection.create_index("updated_at", expireAfterSeconds=KEEP_DAYS * 86_400)
+    except OperationFailure as error:
+        if error.code != NOT_IMPLEMENTED:
+            raise  # FerretDB 1.x has no TTL indexes: purge_old_live does their work there
+
+
+def purge_old_live(db: Database, today: date, keep_days: int = KEEP_DAYS) -> int:
+    """Delete the live documents of days more than `keep_days` before `today`; returns how
+    many went."""
+    cutoff = (today - timedelta(days=keep_days)).isoformat()
+    return db[LIVE_COUNTS].delete_many({"day": {"$lt": cutoff}}).deleted_count
 
 
 def read_live(db: Database, keyword: str, day: date) -> dict[str, Any] | None:
