@@ -90,6 +90,8 @@ class Stack:
             if proc.running():
                 self.echo(f"  {server.title}: already running (pid {proc.pid()})")
                 continue
+            if proc.stale:
+                self.echo(f"  {server.title}: removed a {proc.stale}")
             self._check_ports_free(server)
             self.echo(
                 f"  {server.title}: preparing (first run fetches artifacts; this can take minutes)"
@@ -128,6 +130,7 @@ class Stack:
                 )
             answer = probe()
             if answer:
+                proc.confirm()  # its command line now is the one `down` will look for
                 return answer
             time.sleep(1)
         raise ServiceUnavailable(
@@ -166,6 +169,7 @@ class Stack:
                         f"{app.title} exited at once. Last lines of {proc.logfile}:\n"
                         f"{proc.log_tail(25)}"
                     )
+                proc.confirm()
                 where = "" if app.address == "-" else f"at {app.address}, "
                 self.echo(f"  {app.title}: running ({where}log {proc.logfile})")
 
@@ -216,8 +220,11 @@ class Stack:
         names = [a.name for a in reversed(self.apps())] + [s.name for s in reversed(self.servers)]
         timeouts = {s.name: s.stop_timeout for s in self.servers}
         for name in names:
-            if self._proc(name).stop(timeout=timeouts.get(name, 20.0)):
+            proc = self._proc(name)
+            if proc.stop(timeout=timeouts.get(name, 20.0)):
                 self.echo(f"  stopped {name}")
+            elif proc.stale:
+                self.echo(f"  {name}: removed a {proc.stale}; nothing was signalled")
         self.echo("Stack is down.")
 
     def status(self) -> list[Status]:
