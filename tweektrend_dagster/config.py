@@ -287,5 +287,9 @@ def spark_conf(
         # Node", a new keyword's backfill of a 1M-tweet archive beside today's refresh).
         "spark.cassandra.concurrent.reads": "64",
     }
+    if settings.cassandra_username:
+        # the connector's login (PasswordAuthenticator); Spark redacts keys with "password"
+        conf["spark.cassandra.auth.username"] = settings.cassandra_username
+        conf["spark.cassandra.auth.password"] = settings.cassandra_password or ""
     conf.update(extra or {})
     return conf

@@ -20,6 +20,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from tweektrend_dagster.clients import spark_kafka_options
+from tweektrend_dagster.config import Settings
+
 QUERY_NAME = "live_counts"
 WATERMARK = "48 hours"  # state kept per fact: today's and yesterday's, then dropped
 FUTURE_SLACK = "5 minutes"  # a post stamped further ahead than this waits for the batch
@@ -32,12 +35,19 @@ MESSAGE = T.StructType([
 Sink = Callable[[Iterable[Any], int], Any]  # (FactCount rows, batch id)
 
 
+def kafka_source_options(settings: Settings | None = None) -> dict[str, str]:
+    """The Kafka source's login (security protocol, SASL mechanism, JAAS config) from
+    TWEEKTREND_KAFKA_*; empty for a PLAINTEXT broker."""
+    return spark_kafka_options(settings or Settings.from_env())
+
+
 def live_facts(spark: SparkSession, bootstrap: str, topic: str,
                max_per_trigger: int = 1_000_000) -> DataFrame:
     """The stream of new facts (kind, keyword, bucket, key, planned_at), deduplicated."""
     raw = (
         spark.readStream.format("kafka")
         .option("kafka.bootstrap.servers", bootstrap)
+        .options(**kafka_source_options())
         .option("subscribe", topic)
         # the first start reads what the topic holds (retention), so today is complete
         .option("startingOffsets", "earliest")

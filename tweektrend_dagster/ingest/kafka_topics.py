@@ -5,13 +5,14 @@ from __future__ import annotations
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewPartitions, NewTopic
 
+from tweektrend_dagster.clients import kafka_client_config
 from tweektrend_dagster.config import Settings
 from tweektrend_dagster.contracts.errors import ServiceUnavailable
 
 
 def ensure_topics(settings: Settings, admin: AdminClient | None = None) -> list[str]:
     """Create missing topics and grow the tweet topic to the configured partition count."""
-    admin = admin or AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+    admin = admin or AdminClient(kafka_client_config(settings))
     try:
         meta = admin.list_topics(timeout=10)
     except KafkaException as exc:

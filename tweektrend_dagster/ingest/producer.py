@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from confluent_kafka import KafkaError, KafkaException, Producer
 
+from tweektrend_dagster.clients import kafka_client_config
 from tweektrend_dagster.config import Settings
 from tweektrend_dagster.ingest.dlq import dead_letter_headers, fit_dead_letter
 from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
@@ -28,8 +29,7 @@ HEADROOM = 4096
 
 
 def producer_config(settings: Settings) -> dict:
-    return {
-        "bootstrap.servers": settings.kafka_bootstrap,
+    return kafka_client_config(settings, **{
         "enable.idempotence": True,
         "acks": "all",
         "linger.ms": 20,
@@ -38,7 +38,7 @@ def producer_config(settings: Settings) -> dict:
         "queue.buffering.max.messages": 500_000,
         "message.timeout.ms": 300_000,  # a broker restart is waited for, not lost
         "message.max.bytes": MESSAGE_MAX_BYTES,
-    }
+    })
 
 
 class TweetProducer:

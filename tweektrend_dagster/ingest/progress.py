@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from cassandra.cluster import Session
 from confluent_kafka import Consumer, TopicPartition
+
+from tweektrend_dagster.clients import kafka_client_config
+from tweektrend_dagster.config import Settings
 
 
 @dataclass
@@ -24,7 +29,11 @@ class Progress:
         return sum(self.committed.values())
 
 
-def read_progress(session: Session, bootstrap: str, topic: str, group: str) -> Progress:
+def read_progress(
+    session: Session, bootstrap: str | Mapping[str, Any], topic: str, group: str
+) -> Progress:
+    """`bootstrap`: a Kafka client config (`kafka_client_config`, `KafkaResource.client_config`)
+    or the bootstrap servers alone, whose credentials then come from TWEEKTREND_KAFKA_*."""
     rows = session.execute(
         "SELECT partition, committed_offset, watermark FROM ingestion_progress"
         " WHERE consumer_group=%s AND topic=%s",
@@ -35,7 +44,9 @@ def read_progress(session: Session, bootstrap: str, topic: str, group: str) -> P
         committed[r.partition] = r.committed_offset
         if r.watermark is not None:
             watermarks.append(r.watermark.replace(tzinfo=UTC))
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group + "-observer"})
+    kafka = (bootstrap if isinstance(bootstrap, Mapping)
+             else kafka_client_config(Settings.from_env(), **{"bootstrap.servers": bootstrap}))
+    consumer = Consumer({**kafka, "group.id": group + "-observer"})
     try:
         meta = consumer.list_topics(topic, timeout=10).topics[topic]
         end = {

@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from cassandra.query import BatchStatement, BatchType
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
-from tweektrend_dagster.clients import cassandra_session
+from tweektrend_dagster.clients import cassandra_session, kafka_client_config
 from tweektrend_dagster.config import Settings
 from tweektrend_dagster.ingest import rows as R
 from tweektrend_dagster.ingest.dlq import (
@@ -134,8 +134,7 @@ class Plan:
 
 
 def consumer_config(settings: Settings, name: str) -> dict:
-    return {
-        "bootstrap.servers": settings.kafka_bootstrap,
+    return kafka_client_config(settings, **{
         "group.id": settings.consumer_group,
         "client.id": name,
         "enable.auto.commit": False,
@@ -143,16 +142,15 @@ def consumer_config(settings: Settings, name: str) -> dict:
         "max.poll.interval.ms": 600_000,  # a Cassandra outage is waited out inside one batch
         "fetch.min.bytes": 64 * 1024,
         "fetch.wait.max.ms": 100,
-    }
+    })
 
 
 def dlq_config(settings: Settings) -> dict:
-    return {
-        "bootstrap.servers": settings.kafka_bootstrap,
+    return kafka_client_config(settings, **{
         "enable.idempotence": True,
         "acks": "all",
         "message.timeout.ms": 30_000,  # reported as a failure; the batch then waits and retries
-    }
+    })
 
 
 class IngestWorker:

@@ -15,9 +15,16 @@ from typing import Any
 import dagster as dg
 from cassandra.cluster import Session
 from confluent_kafka.admin import AdminClient
+from pydantic import Field
 from pymongo.database import Database
 
-from tweektrend_dagster.clients import connect_cassandra, connect_mongo
+from tweektrend_dagster.clients import (
+    ClientConfig,
+    cassandra_auth,
+    connect_cassandra,
+    connect_mongo,
+    kafka_security,
+)
 from tweektrend_dagster.config import Settings, is_set
 from tweektrend_dagster.mail import send_mail
 
@@ -27,21 +34,43 @@ def _env_or(variable: str, value: Any) -> Any:
     return dg.EnvVar(f"TWEEKTREND_{variable}") if is_set(variable) else value
 
 
+def _secret(variable: str, value: str | None) -> Any:
+    """A credential from the environment goes in as dg.EnvVar, so Dagster's UI shows the
+    variable's name, never the value."""
+    return dg.EnvVar(f"TWEEKTREND_{variable}") if value is not None and is_set(variable) else value
+
+
 class KafkaResource(dg.ConfigurableResource):
     """The Kafka cluster holding the tweet topic."""
 
     bootstrap_servers: str
     topic: str
     consumer_group: str
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str = "SCRAM-SHA-256"
+    sasl_username: str | None = None
+    sasl_password: str | None = Field(default=None, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> KafkaResource:
         return cls(**{
             "bootstrap_servers": _env_or("KAFKA_BOOTSTRAP", settings.kafka_bootstrap),
-            "topic": settings.topic, "consumer_group": settings.consumer_group, **overrides})
+            "topic": settings.topic, "consumer_group": settings.consumer_group,
+            "security_protocol": settings.kafka_security_protocol,
+            "sasl_mechanism": settings.kafka_sasl_mechanism,
+            "sasl_username": settings.kafka_username,
+            "sasl_password": _secret("KAFKA_PASSWORD", settings.kafka_password), **overrides})
+
+    def client_config(self, **extra: Any) -> ClientConfig:
+        """What every confluent-kafka client of this cluster starts from (see clients.py)."""
+        return ClientConfig({
+            "bootstrap.servers": self.bootstrap_servers,
+            **kafka_security(self.security_protocol, self.sasl_mechanism, self.sasl_username,
+                             self.sasl_password),
+            **extra})
 
     def admin(self) -> AdminClient:
-        return AdminClient({"bootstrap.servers": self.bootstrap_servers})
+        return AdminClient(self.client_config())
 
 
 class CassandraResource(dg.ConfigurableResource):
@@ -50,16 +79,21 @@ class CassandraResource(dg.ConfigurableResource):
     hosts: str
     port: int
     keyspace: str
+    username: str | None = None
+    password: str | None = Field(default=None, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> CassandraResource:
         return cls(**{
             "hosts": _env_or("CASSANDRA_HOSTS", ",".join(settings.cassandra_hosts)),
-            "port": settings.cassandra_port, "keyspace": settings.keyspace, **overrides})
+            "port": settings.cassandra_port, "keyspace": settings.keyspace,
+            "username": settings.cassandra_username,
+            "password": _secret("CASSANDRA_PASSWORD", settings.cassandra_password), **overrides})
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        session, cluster = connect_cassandra(self.hosts.split(","), self.port, self.keyspace)
+        session, cluster = connect_cassandra(self.hosts.split(","), self.port, self.keyspace,
+                                             cassandra_auth(self.username, self.password))
         try:
             yield session
         finally:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 from pathlib import Path
 from string import Template
 
 from tweektrend_dagster.artifacts import build as artifacts
 from tweektrend_dagster.artifacts import tools
+from tweektrend_dagster.clients import cassandra_auth, kafka_client_config
 from tweektrend_dagster.config import Settings, spark_conf
 from tweektrend_dagster.contracts.errors import ServiceUnavailable
 from tweektrend_dagster.stack.app import python_bin
@@ -68,6 +70,11 @@ class Kafka(Server):
 
     def command(self) -> tuple[list[str], Path]:
         s = self.settings
+        if s.kafka_security_protocol != "PLAINTEXT":
+            raise ServiceUnavailable(
+                f"TWEEKTREND_KAFKA_SECURITY_PROTOCOL is {s.kafka_security_protocol}, but the local "
+                "stack's Kafka has no authentication (PLAINTEXT on 127.0.0.1). Unset it for the "
+                "local stack, or run the compose stack (docker/compose.yml), which has SASL/SCRAM.")
         jars = artifacts.maven_jars("kafka", s.cache)
         data = self.dir / "data"
         props = _render(
@@ -131,13 +138,11 @@ class Kafka(Server):
         from confluent_kafka.admin import AdminClient
 
         try:
-            admin = AdminClient(
-                {
-                    "bootstrap.servers": self.address(),
-                    "log_level": 0,
-                    "logger": logging.getLogger("kafka-probe"),
-                }
-            )
+            admin = AdminClient(kafka_client_config(self.settings, **{
+                "bootstrap.servers": self.address(),
+                "log_level": 0,
+                "logger": logging.getLogger("kafka-probe"),
+            }))
             meta = admin.list_topics(timeout=2)
         except Exception:
             return None
@@ -209,6 +214,8 @@ class Cassandra(Server):
             port=self.settings.cassandra_port,
             connect_timeout=2,
             control_connection_timeout=2,
+            auth_provider=cassandra_auth(self.settings.cassandra_username,
+                                         self.settings.cassandra_password),
         )
         try:
             session = cluster.connect()
@@ -304,6 +311,9 @@ class SparkConnect(Server):
             "spark.sql.warehouse.dir": str(self.dir / "warehouse"),
         })
         memory = conf.pop("spark.driver.memory")
+        # a secret on the command line is readable by every local user (ps, /proc) and lands in
+        # the log's start line: it goes in a file only we can read
+        secrets = {k: conf.pop(k) for k in list(conf) if "password" in k.lower()}
         cmd = [
             str(self._spark_home() / "bin" / "spark-submit"),
             "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
@@ -313,6 +323,9 @@ class SparkConnect(Server):
             "--driver-class-path", f"{connect_jar}:{interceptor}",
             "--driver-java-options", f"-Dlog4j2.configurationFile=file:{log4j}",
         ]
+        if secrets:
+            cmd += ["--properties-file", str(_private_properties(self.dir / "secret.conf",
+                                                                 secrets))]
         for key, value in conf.items():
             cmd += ["--conf", f"{key}={value}"]
         # spark-submit wants an application resource; the server class lives in --jars
@@ -347,10 +360,21 @@ class SparkConnect(Server):
             session.stop()
 
 
+def _private_properties(path: Path, properties: dict[str, str]) -> Path:
+    """A Java properties file readable by this user only (created so, never widened)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        for key, value in properties.items():
+            escaped = value.replace("\\", "\\\\").replace("\n", "\\n")
+            out.write(f"{key}={escaped}\n")
+    return path
+
+
 def _local_cores(master: str) -> dict[str, str]:
     """spark.default.parallelism of a local master (local[4] → 4, local[*] → this machine's
     cores); a cluster master sets its own."""
-    import os
     import re
 
     match = re.fullmatch(r"local\[(\d+|\*)\]", master)
