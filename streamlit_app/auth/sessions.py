@@ -63,3 +63,14 @@ class SessionStore:
         except BadSignature:
             return
         self.sessions.delete_one({"_id": digest(session_id)})
+
+    def end_others(self, user_id: str, keep_token: str | None = None) -> int:
+        """End every session of `user_id` except the one of `keep_token` (all of them without
+        one), e.g. once a provider is linked; returns how many ended."""
+        query: dict = {"user_id": user_id}
+        try:
+            if keep_token:
+                query["_id"] = {"$ne": digest(self.signer.session_id(keep_token))}
+        except BadSignature:
+            pass  # a bad token keeps nothing
+        return self.sessions.delete_many(query).deleted_count
