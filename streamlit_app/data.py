@@ -22,9 +22,10 @@ from cassandra.cluster import Session
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
+from streamlit_app.auth import LINK_PARAM as LINK_PARAM
 from streamlit_app.auth import MIN_PASSWORD_CHARS as MIN_PASSWORD_CHARS
 from streamlit_app.auth import SESSION_MAX_AGE as SESSION_MAX_AGE
-from streamlit_app.auth import Accounts, load_data_keys, load_secret
+from streamlit_app.auth import Accounts, LinkNeeded, load_data_keys, load_secret
 from streamlit_app.auth import AuthError as AuthError
 from streamlit_app.auth import RateLimited as RateLimited
 from streamlit_app.auth import User as User
@@ -298,9 +299,41 @@ def session_user(token: str | None) -> User | None:
     return accounts().session_user(token)
 
 
-def oidc_user(email: str) -> User:
-    """The account of an identity-provider login (created verified on first use)."""
-    return accounts().oidc_user(email)
+def provider_login(info: dict, link_token: str | None = None) -> tuple[User, str] | None:
+    """(user, session token) for an identity-provider login (st.user's claims); None when
+    this login has been used before. AuthError, with the reason for the user, when refused;
+    when the e-mail's account must first be proven, the link is mailed to its address here.
+    `link_token`: the mailed link, opened in the browser signed in with the provider."""
+    try:
+        return accounts().provider_login(info, link_token)
+    except LinkNeeded as exc:
+        if exc.token is not None:
+            subject, body = accounts().provider_link_mail(exc.token, str(info.get("iss")))
+            error = None
+            try:
+                send_mail(settings(), exc.email, subject, body)
+            except MailError as mail_exc:  # the outbox keeps the full text
+                error = str(mail_exc)
+                raise AuthError(visitor_notice(mail_exc, MAIL_NOTICE)) from mail_exc
+            finally:
+                accounts().record_mail(exc.email, subject, "link-provider", error)
+        raise AuthError(str(exc)) from exc
+
+
+def begin_provider_link(user_id: str, session_token: str) -> None:
+    """Settings' "link": remember that this logged-in session asks to link a provider."""
+    accounts().begin_provider_link(user_id, session_token)
+
+
+def finish_provider_link(user_id: str, session_token: str, info: dict) -> bool:
+    """Back from the provider after begin_provider_link: link the identity, ending the
+    account's other sessions; False when this session asked for nothing. AuthError if refused."""
+    return accounts().finish_provider_link(user_id, session_token, info)
+
+
+def linked_providers(user_id: str) -> list[dict]:
+    """The identity providers that open the account: {iss, email, linked_at}."""
+    return _mongo_call(accounts().linked_providers, user_id)
 
 
 def set_pending_keywords(user_id: str, keywords: list[str]) -> None:

@@ -5,7 +5,8 @@ cookie: after login the browser gets `tweektrend_session=<signed token>` (writte
 script in st.html), and every new session reads it back from st.context.cookies, which holds the
 cookies of the page's initial request. The token is an itsdangerous signature over a random
 session id whose sha256 is stored in Mongo `sessions`, so logout deletes it server-side and a
-stolen-but-logged-out cookie is worthless. Social login (st.login) keeps Streamlit's own cookie.
+stolen-but-logged-out cookie is worthless. A provider login (st.login, whose claims Streamlit
+keeps in its own cookie) opens such a session once; the account rules are in auth/oidc.py.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ def current_user() -> data.User | None:
     """The logged-in user of this browser, or None. The server-side session is re-read at
     most every RECHECK_SECONDS (two finds), so a logout elsewhere takes effect within that."""
     state = st.session_state
+    link = st.query_params.get(data.LINK_PARAM)
+    if link:  # the mailed link that links a provider: the strongest proof, so it goes first
+        del st.query_params[data.LINK_PARAM]
+        if user := _provider_login(link):
+            return user
     token = state.get("auth_token")
     if token is None and not state.get("cookie_cleared"):
         token = st.context.cookies.get(COOKIE)
@@ -44,13 +50,76 @@ def current_user() -> data.User | None:
     if user is not None:
         state["auth_token"] = token
         state["auth_checked"] = (token, time.monotonic(), user)
+        _finish_provider_link(user, token)
         return user
     if token:  # a forged, expired or logged-out token: forget it everywhere
         state.pop("auth_token", None)
         state["cookie_cleared"] = True
-    if oidc_configured() and getattr(st.user, "is_logged_in", False) and st.user.get("email"):
-        return data.oidc_user(str(st.user.get("email")))
-    return None
+    return _provider_login()
+
+
+def _provider_claims() -> dict | None:
+    """st.user's claims when this browser is signed in with the identity provider."""
+    if not oidc_configured() or not getattr(st.user, "is_logged_in", False):
+        return None
+    return dict(st.user.to_dict())
+
+
+def _provider_login(link: str | None = None) -> data.User | None:
+    """A session for the provider login of this browser (see data.provider_login); a refusal
+    is shown once per login as a flash, and the login then stays a visitor."""
+    claims = _provider_claims()
+    if claims is None:
+        if link:
+            st.session_state["flash"] = (
+                "error",
+                "Open this link in the browser where you signed in with your identity "
+                "provider (sign in there again if you have logged out).",
+            )
+        return None
+    login = (claims.get("iss"), claims.get("sub"), claims.get("iat"))
+    if not link and st.session_state.get("provider_refused") == login:
+        return None
+    try:
+        opened = data.provider_login(claims, link)
+    except data.AuthError as exc:
+        st.session_state["provider_refused"] = login
+        st.session_state["flash"] = ("warning", str(exc))
+        return None
+    if opened is None:  # this login opened a session before, since ended: stays ended
+        return None
+    user, token = opened
+    log_in(token)
+    st.session_state["auth_checked"] = (token, time.monotonic(), user)
+    if link:
+        st.session_state["flash"] = ("success", "Your identity provider is linked to your account.")
+    return user
+
+
+def _finish_provider_link(user: data.User, token: str) -> None:
+    """Back from the provider after Settings' "link" (link_provider): link the identity."""
+    claims = _provider_claims()
+    if claims is None:
+        return
+    try:
+        if data.finish_provider_link(user.id, token, claims):
+            st.session_state["flash"] = ("success", "Identity provider linked.")
+    except data.AuthError as exc:
+        st.session_state["flash"] = ("error", str(exc))
+
+
+def link_provider(user: data.User) -> None:
+    """Settings' "link": note that this session asks for it, then go to the provider."""
+    token = st.session_state.get("auth_token")
+    if not token:
+        st.error("Please log in again first.")
+        return
+    try:
+        data.begin_provider_link(user.id, token)
+    except data.AuthError as exc:
+        st.error(str(exc))
+        return
+    st.login()
 
 
 def log_in(token: str) -> None:

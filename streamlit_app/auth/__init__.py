@@ -12,12 +12,15 @@ Collections (names in tweektrend_dagster.contracts.names, owned by the dashboard
 - `sessions`:       {_id: sha256(session id), user_id, created_at, expires_at, last_seen}
 - `login_attempts`: {_id: sha256(email|ip), failures, last_failure, locked_until}
 - `mail_outbox`:    {to, subject, kind, created_at, sent: bool, error}
+- `identities`, `provider_links`, `provider_logins`: identity-provider logins keyed by
+                    issuer + subject (identities.py; the rules in oidc.py)
 Only plain finds, upserts and indexes, so it runs on FerretDB 1.24 and MongoDB alike.
 """
 
 from streamlit_app.auth.accounts import Accounts
 from streamlit_app.auth.errors import AuthError, RateLimited
 from streamlit_app.auth.key_files import load_data_keys, load_secret
+from streamlit_app.auth.oidc import LINK_PARAM, LinkNeeded
 from streamlit_app.auth.passwords import MIN_PASSWORD_CHARS, normalize_email
 from streamlit_app.auth.sessions import SESSION_MAX_AGE
 from streamlit_app.auth.users import User
@@ -27,6 +30,8 @@ __all__ = [
     "SESSION_MAX_AGE",
     "Accounts",
     "AuthError",
+    "LINK_PARAM",
+    "LinkNeeded",
     "RateLimited",
     "User",
     "load_data_keys",

@@ -4,8 +4,9 @@ collections and keeps the small per-user settings (pending keywords, spike alert
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from typing import Any
 
 import pymongo
 from pymongo.database import Database
@@ -13,6 +14,7 @@ from pymongo.database import Database
 from streamlit_app.auth import oidc, signup
 from streamlit_app.auth.cipher import DataCipher
 from streamlit_app.auth.errors import AuthError
+from streamlit_app.auth.identities import IdentityStore
 from streamlit_app.auth.passwords import (
     hash_password,
     needs_rehash,
@@ -42,10 +44,12 @@ class Accounts:
         self._x_keys = XKeyStore(self.users, DataCipher(data_keys))
         self._limits = LoginAttempts(self.attempts)
         self._sessions = SessionStore(self.sessions, self.users, self._signer)
+        self._identities = IdentityStore(db, secret)
 
     def ensure_indexes(self) -> None:
         self.users.create_index([("email", pymongo.ASCENDING)], unique=True, name="email_unique")
         self.sessions.create_index([("user_id", pymongo.ASCENDING)], name="user_id")
+        self._identities.ensure_indexes()
 
     # --- sign-up and verification (signup.py) -------------------------------------------------
     def sign_up(self, raw_email: str, password: str) -> User:
@@ -107,10 +111,55 @@ class Accounts:
     def logout(self, token: str | None) -> None:
         self._sessions.close(token)
 
-    # --- OIDC (st.login, oidc.py) -------------------------------------------------------------
-    def oidc_user(self, raw_email: str) -> User:
-        """The account for an identity-provider login, created verified on first use."""
-        return oidc.oidc_user(self.users, raw_email)
+    # --- identity providers (st.login; oidc.py, identities.py) -------------------------------
+    def provider_login(
+        self, info: Mapping[str, Any], link_token: str | None = None
+    ) -> tuple[User, str] | None:
+        """Open a session for a provider login (st.user's claims); None when this login has
+        opened one before (a session ended elsewhere stays ended). With `link_token` (the
+        mailed link) the identity is first linked to the account, ending its other sessions.
+        AuthError when refused; LinkNeeded (with a mail token) when the e-mail's account must
+        first be proven by its owner."""
+        claims = oidc.ProviderClaims.parse(info)
+        if self._identities.login_used(claims.login_key):
+            return None
+        if link_token:
+            user_id = oidc.link_by_mail(self.users, self._identities, claims, link_token)
+            self._sessions.end_others(user_id)
+        else:
+            user_id = oidc.resolve(self.users, self._identities, claims)
+        user = self.user(user_id)
+        if user is None or not self._identities.use_login(claims.login_key, user_id):
+            return None
+        return user, self.open_session(user_id)
+
+    def begin_provider_link(self, user_id: str, session_token: str) -> None:
+        """Before st.login from Settings: this logged-in session asks to link a provider."""
+        if self.session_user(session_token) is None:
+            raise AuthError("Please log in again first.")
+        self._identities.begin_session_link(user_id, session_token)
+
+    def finish_provider_link(
+        self, user_id: str, session_token: str, info: Mapping[str, Any]
+    ) -> bool:
+        """Back from the provider in a session that asked to link it: link the identity and end
+        the account's other sessions. False when this session asked for nothing; AuthError when
+        the identity is refused or opens another account."""
+        if not self._identities.take_session_link(user_id, session_token):
+            return False
+        claims = oidc.ProviderClaims.parse(info)
+        oidc.link_to_session_user(self._identities, user_id, claims)
+        self._identities.use_login(claims.login_key, user_id)
+        self._sessions.end_others(user_id, session_token)
+        return True
+
+    def linked_providers(self, user_id: str) -> list[dict]:
+        """The identities that open the account: {iss, email, linked_at}, oldest first."""
+        return self._identities.linked(user_id)
+
+    def provider_link_mail(self, token: str, issuer: str) -> tuple[str, str]:
+        """(subject, body) of the mail that links an identity to the account by `token`."""
+        return oidc.link_mail(oidc.link_url(token), issuer)
 
     # --- per-user settings --------------------------------------------------------------------
     def user(self, user_id: str) -> User | None:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from streamlit_app import data, ui
+from streamlit_app import data, session, ui
 
 user = ui.require_user()
 st.title("⚙️ Settings")
@@ -51,3 +51,15 @@ with st.form("x_keys", clear_on_submit=True):
             st.rerun()
         else:
             st.error("All four values are needed.")
+
+if session.oidc_configured():
+    st.subheader("Identity providers")
+    st.caption(
+        "Log in with your identity provider instead of your password. Linking one logs out "
+        "your other sessions."
+    )
+    for provider in data.linked_providers(user.id):
+        linked = provider["linked_at"].strftime("%Y-%m-%d")
+        st.write(f"Linked: {ui.plain(provider['iss'])} as {ui.plain(provider['email'])} ({linked})")
+    if st.button("Link an identity provider"):
+        session.link_provider(user)
