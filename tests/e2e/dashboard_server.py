@@ -3,6 +3,7 @@ stack, a mail catcher on an ephemeral port, and `streamlit run` on another."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -51,8 +52,20 @@ class Dashboard:
         return read_mailbox(self.settings, to)
 
 
+def auth_secrets(url: str, auth: dict[str, str]) -> str:
+    """secrets.toml with the [auth] section of st.login: `auth` plus the dashboard's own
+    redirect_uri and a cookie secret."""
+    values = {"redirect_uri": f"{url}/oauth2callback", "cookie_secret": uuid.uuid4().hex, **auth}
+    lines = [f"{key} = {json.dumps(value)}" for key, value in values.items()]  # TOML strings
+    return "[auth]\n" + "\n".join(lines) + "\n"
+
+
 @contextmanager
-def running_dashboard(base: Settings, home: Path) -> Iterator[Dashboard]:
+def running_dashboard(
+    base: Settings, home: Path, auth: dict[str, str] | None = None
+) -> Iterator[Dashboard]:
+    """`auth`: client_id, client_secret and server_metadata_url of an identity provider for
+    st.login (none: the provider login is hidden, as without secrets.toml)."""
     name = "dash" + uuid.uuid4().hex[:8]
     smtp_port, web_port = free_port(), free_port()
     settings = replace(base, home=home, mongo_db=name, keyspace=name, smtp_port=smtp_port)
@@ -74,6 +87,11 @@ def running_dashboard(base: Settings, home: Path) -> Iterator[Dashboard]:
         "TWEEKTREND_CASSANDRA_PORT": str(settings.cassandra_port),
     }
     log = home / "streamlit.log"
+    secrets_args: list[str] = []
+    if auth is not None:
+        secrets_file = home / "secrets.toml"
+        secrets_file.write_text(auth_secrets(url, auth))
+        secrets_args = ["--secrets.files", str(secrets_file)]
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [
@@ -90,6 +108,7 @@ def running_dashboard(base: Settings, home: Path) -> Iterator[Dashboard]:
                 "false",
                 "--server.fileWatcherType",
                 "none",
+                *secrets_args,
             ],
             cwd=ROOT,
             env=env,
