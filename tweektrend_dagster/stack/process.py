@@ -6,13 +6,16 @@ and `pid`, `running` and `stop` act on a process only while /proc still shows th
 
 - the pid file's first line is the pid (readers that take the first number still work); its
   second line is JSON with the kernel's boot id, the process's start time (field 22 of
-  /proc/<pid>/stat, clock ticks since boot), the argv it was started with and, once the process
-  answered (`confirm`), its command line as /proc showed it then: a launcher script that execs
-  into its program (spark-submit becoming java) changes it once, at start-up;
+  /proc/<pid>/stat, clock ticks since boot), the argv it was started with, a random token
+  put in its environment and, once the process answered (`confirm`), its command line as /proc
+  showed it then: a launcher script that execs into its program (spark-submit becoming java,
+  a start script becoming Kafka) changes the command line once, at start-up, and keeps the
+  environment;
 - ours means: same boot, same start time, the process leads the process group we signal, and
-  its command line is the argv we started, the confirmed one, or (not confirmed yet) keeps at
-  least half of our arguments. An empty command line is a process that is exiting (its memory
-  is gone, its sockets may not be): with our start time it is still ours;
+  its command line is the argv we started or the confirmed one; before confirmation, another
+  command line counts only if the process carries our token. An empty command line is a
+  process that is exiting (its memory is gone, its sockets may not be): with our start time it
+  is still ours;
 - `stop` judges once, signals the group, then waits on that pid and start time, never on the
   command line. Waiting on the whole identity made `down` return while a server was exiting
   (its command line already empty) and still held its ports, so the fault test's restart found
@@ -31,6 +34,7 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -119,15 +123,16 @@ def _boot_time() -> float | None:
     return None
 
 
-def same_command(started: list[str], now: list[str]) -> bool:
-    """`now` (from /proc) is the command we started: identical, or, when a launcher script
-    exec'd into its program, still carrying at least half of our distinct arguments."""
-    if now == started:
-        return True
-    args = set(started[1:])
-    if not args:
-        return any(Path(part).name == Path(started[0]).name for part in now[:2])
-    return 2 * len(args & set(now)) >= len(args)
+TOKEN_VARIABLE = "TWEEKTREND_STACK_PROCESS_TOKEN"
+
+
+def carries_token(pid: int, token: str) -> bool:
+    """The process's environment (kept across exec) holds the token `start` gave it."""
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return False
+    return f"{TOKEN_VARIABLE}={token}".encode() in environ.split(b"\0")
 
 
 @dataclass(frozen=True)
@@ -139,14 +144,15 @@ class Identity:
     boot_id: str | None = None
     argv: tuple[str, ...] | None = None  # None: a bare-number file from an older stack
     confirmed: tuple[str, ...] | None = None  # /proc's command line once the process answered
+    token: str | None = None  # in the process's environment, from `start`
 
     @classmethod
-    def of(cls, pid: int, argv: list[str]) -> Identity:
-        return cls(pid, start_time(pid), boot_id(), tuple(argv))
+    def of(cls, pid: int, argv: list[str], token: str | None = None) -> Identity:
+        return cls(pid, start_time(pid), boot_id(), tuple(argv), token=token)
 
     def dumps(self) -> str:
         record = {"start_time": self.start_time, "boot_id": self.boot_id, "argv": self.argv,
-                  "confirmed": self.confirmed}
+                  "confirmed": self.confirmed, "token": self.token}
         return f"{self.pid}\n{json.dumps(record)}\n"
 
     @classmethod
@@ -161,17 +167,17 @@ class Identity:
             record = json.loads(rest)
             confirmed = record.get("confirmed")
             return cls(pid, int(record["start_time"]), record["boot_id"], tuple(record["argv"]),
-                       tuple(confirmed) if confirmed else None)
+                       tuple(confirmed) if confirmed else None, record.get("token"))
         except (ValueError, KeyError, TypeError):
             return None
 
     def matches_command(self, now: list[str]) -> bool:
         if not now:  # exiting: memory released, start time still ours
             return True
-        started = list(self.argv or ())
-        if now == started or (self.confirmed and now == list(self.confirmed)):
+        if now == list(self.argv or ()) or (self.confirmed and now == list(self.confirmed)):
             return True
-        return self.confirmed is None and same_command(started, now)
+        # still starting: a launcher script may have exec'd into its program
+        return self.confirmed is None and bool(self.token) and carries_token(self.pid, self.token)
 
 
 def why_not_ours(identity: Identity, home: Path, written_at: float) -> str | None:
@@ -284,17 +290,18 @@ class ManagedProcess:
                 f"\n=== started {time.strftime('%Y-%m-%d %H:%M:%S')}: {' '.join(cmd)}\n".encode()
             )
             log.flush()
+            token = uuid.uuid4().hex
             proc = subprocess.Popen(
                 cmd,
                 cwd=cwd,
-                env={**os.environ, **(env or {})},
+                env={**os.environ, **(env or {}), TOKEN_VARIABLE: token},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         # Popen returns once the program is exec'd: the start time is the process's own
-        self._write(Identity.of(proc.pid, cmd))
+        self._write(Identity.of(proc.pid, cmd, token))
         return proc.pid
 
     def confirm(self) -> None:
