@@ -5,7 +5,6 @@ right credentials from Settings work; a wrong password fails with a clear error.
 
 from __future__ import annotations
 
-import re
 import socket
 import subprocess
 import time
@@ -31,6 +30,7 @@ from tweektrend_dagster.stack.process import ManagedProcess
 USER = "tweektrend"
 PASSWORD = "pw-" + uuid.uuid4().hex[:12]
 TEMPLATES = Path(stack_servers.__file__).parent / "templates"
+DOCKER = Path(__file__).resolve().parents[2] / "docker"
 
 
 def _free_port() -> int:
@@ -40,58 +40,39 @@ def _free_port() -> int:
 
 
 # -- Kafka with SASL/SCRAM ------------------------------------------------------------------------
-SASL_KAFKA = """\
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:{controller}
-listeners=SASL_PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}
-advertised.listeners=SASL_PLAINTEXT://127.0.0.1:{port}
-controller.listener.names=CONTROLLER
-listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
-inter.broker.listener.name=SASL_PLAINTEXT
-sasl.enabled.mechanisms=SCRAM-SHA-256
-sasl.mechanism.inter.broker.protocol=SCRAM-SHA-256
-listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=\
-org.apache.kafka.common.security.scram.ScramLoginModule required \
-username="{user}" password="{password}";
-log.dirs={data}
-auto.create.topics.enable=false
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=2
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=0
-"""
+KAFKA_BIN = {  # what docker/kafka/start.sh calls in the apache/kafka image, on the project's jars
+    "kafka-storage.sh": 'exec "$JAVA" -cp "$JARS/*" kafka.tools.StorageTool "$@"',
+    "kafka-server-start.sh": 'exec "$JAVA" -Xms256m -Xmx256m -Dlog4j2.configurationFile="$LOG4J" '
+                             '-cp "$JARS/*" kafka.Kafka "$@"',
+}
 
 
 @pytest.fixture(scope="module")
 def sasl_kafka(stack_settings, tmp_path_factory) -> Iterator[Settings]:
-    """A broker that only speaks SASL_PLAINTEXT with SCRAM-SHA-256, started like the launcher
-    starts Kafka (same java, class path and KRaft format), with the SCRAM user added by
-    `StorageTool format --add-scram`; Settings that reach it with the right credentials."""
+    """The compose stack's Kafka: docker/kafka/start.sh itself (SASL/SCRAM-SHA-256 for clients,
+    the SCRAM user added by `kafka-storage format --add-scram`, the broker to itself over
+    PLAINTEXT on 127.0.0.1), run on spare ports with the java and jars the launcher uses in
+    place of the image's /opt/kafka; Settings that reach it with the right credentials."""
     home = tmp_path_factory.mktemp("sasl-kafka")
-    port, controller = _free_port(), _free_port()
-    data = home / "kafka" / "data"
-    props = home / "kafka" / "server.properties"
-    props.parent.mkdir(parents=True)
-    props.write_text(SASL_KAFKA.format(port=port, controller=controller, data=data, user=USER,
-                                       password=PASSWORD))
-    log4j = home / "kafka" / "log4j2.properties"
+    kafka_home = home / "opt-kafka"
+    (kafka_home / "bin").mkdir(parents=True)
+    for script, body in KAFKA_BIN.items():
+        (kafka_home / "bin" / script).write_text(f"#!/usr/bin/env bash\n{body}\n")
+        (kafka_home / "bin" / script).chmod(0o755)
+    (kafka_home / "config").mkdir()
+    log4j = kafka_home / "config" / "log4j2.properties"
     log4j.write_text((TEMPLATES / "kafka-log4j2.properties").read_text())
-    java, classpath = tools.java(), f"{artifacts.maven_jars('kafka', stack_settings.cache)}/*"
-    cluster_id = subprocess.run(
-        [java, "-cp", classpath, "kafka.tools.StorageTool", "random-uuid"],
-        capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
-    formatted = subprocess.run(
-        [java, "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", cluster_id,
-         "-c", str(props), "--add-scram", f"SCRAM-SHA-256=[name={USER},password={PASSWORD}]"],
-        capture_output=True, text=True)
-    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+    port = _free_port()
+    env = {
+        "KAFKA_HOME": str(kafka_home), "KAFKA_DATA": str(home / "data"),
+        "KAFKA_LISTEN_HOST": "127.0.0.1", "KAFKA_PORT": str(port),
+        "KAFKA_CONTROLLER_PORT": str(_free_port()), "KAFKA_INTERNAL_PORT": str(_free_port()),
+        "SCRAM_USERNAME": USER, "SCRAM_PASSWORD": PASSWORD,
+        "JAVA": tools.java(), "JARS": str(artifacts.maven_jars("kafka", stack_settings.cache)),
+        "LOG4J": str(log4j),
+    }
     proc = ManagedProcess("sasl-kafka", home)
-    proc.start([java, "-Xms256m", "-Xmx256m", f"-Dlog4j2.configurationFile={log4j}", "-cp",
-                classpath, "kafka.Kafka", str(props)], home / "kafka")
+    proc.start(["bash", str(DOCKER / "kafka" / "start.sh")], home, env=env)
     settings = replace(
         stack_settings, kafka_port=port, kafka_bootstrap_override=None, topic="t-sasl",
         dlq_topic="t-sasl-dlq", topic_partitions=2, consumer_group="g-sasl",
@@ -179,19 +160,20 @@ def test_a_client_without_credentials_gets_nothing_from_the_sasl_broker(sasl_kaf
 # -- Cassandra with PasswordAuthenticator ---------------------------------------------------------
 @pytest.fixture(scope="module")
 def password_cassandra(stack_settings, tmp_path_factory) -> Iterator[Settings]:
-    """A second Cassandra (the launcher's command and config, with PasswordAuthenticator and
-    CassandraAuthorizer) on spare ports; the default superuser makes the project's role, then
-    loses its password, as docker/cassandra-init.cql does in the compose stack."""
+    """A second Cassandra on spare ports: the launcher's command and config, with logins and
+    permissions turned on as the compose stack does it (docker/cassandra/auth.awk); the
+    default superuser makes the project's role with the rights docker/cassandra/init.sh gives."""
     home = tmp_path_factory.mktemp("auth-cassandra")
     settings = replace(stack_settings, home=home, cassandra_port=_free_port(),
                        cassandra_storage_port=_free_port(), cassandra_heap="512M")
     server = stack_servers.Cassandra(settings)
     cmd, cwd = server.command()
     conf = server.dir / "cassandra.yaml"
-    text = conf.read_text()
-    text = re.sub(r"(?m)^authenticator:.*$", "authenticator: PasswordAuthenticator", text)
-    text = re.sub(r"(?m)^authorizer:.*$", "authorizer: CassandraAuthorizer", text)
-    conf.write_text(text)
+    # the compose stack's edit of cassandra.yaml (docker/cassandra/entrypoint.sh)
+    edited = subprocess.run(["awk", "-f", str(DOCKER / "cassandra" / "auth.awk"), str(conf)],
+                            capture_output=True, text=True, check=True).stdout
+    assert "authenticator: PasswordAuthenticator" in edited
+    conf.write_text(edited)
     proc = ManagedProcess("cassandra", home)
     proc.start(cmd, cwd)
     login = replace(settings, cassandra_username=USER, cassandra_password=PASSWORD)
@@ -200,9 +182,11 @@ def password_cassandra(stack_settings, tmp_path_factory) -> Iterator[Settings]:
                             cassandra_password="cassandra")
         session, cluster = _wait_for_cassandra(superuser, proc)
         try:
+            # what docker/cassandra/init.sh gives the project's role: a login, and the right
+            # to create keyspaces (a role owns what it creates)
             session.execute(f"CREATE ROLE {USER} WITH PASSWORD = '{PASSWORD}' AND LOGIN = true "
                             "AND SUPERUSER = false")
-            session.execute(f"GRANT ALL PERMISSIONS ON ALL KEYSPACES TO {USER}")
+            session.execute(f"GRANT CREATE ON ALL KEYSPACES TO {USER}")
         finally:
             cluster.shutdown()
         yield login
