@@ -123,3 +123,45 @@ def test_unreachable_server_is_named_with_how_to_start_it(stack_settings, comman
     assert result.returncode == 1
     assert f"{server}" in result.stderr and "tweektrend stack up" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_down_then_up_again_restarts_a_server_the_same_process_started(ferret_only):
+    """The fault test's restart path, cheaply: `down` returns once the port is free, and the
+    server started again is recorded (start time, boot, command line /proc shows) and ours."""
+    from tweektrend_dagster.stack.process import Identity, command_line, start_time
+
+    ferret_only.up()
+    first = ferret_only.status()[0].pid
+    for _ in range(2):
+        ferret_only.down()
+        with socket.socket() as s:  # free at once: nothing of the old server holds it
+            s.bind(("127.0.0.1", ferret_only.settings.mongo_port))
+        ferret_only.up()
+        [row] = ferret_only.status()
+        assert row.state == "up" and row.pid not in (None, first)
+        record = Identity.loads(ferret_only._proc("ferretdb").pidfile.read_text())
+        assert record.start_time == start_time(row.pid)
+        assert list(record.confirmed) == command_line(row.pid)
+        first = row.pid
+
+
+def test_down_reports_and_spares_a_process_it_did_not_start(ferret_only, tmp_path):
+    from tweektrend_dagster.stack.process import Identity, boot_id, start_time
+
+    stranger = subprocess.Popen(["sleep", "60"], cwd=tmp_path, start_new_session=True)
+    try:
+        lines: list[str] = []
+        ferret_only.echo = lines.append
+        server, = ferret_only.servers
+        argv, _ = server.command()  # what the launcher would have started
+        proc = ferret_only._proc("ferretdb")
+        proc.pidfile.parent.mkdir(parents=True, exist_ok=True)
+        identity = Identity(stranger.pid, start_time(stranger.pid), boot_id(), tuple(argv))
+        proc.pidfile.write_text(identity.dumps())
+        ferret_only.down()
+        assert stranger.poll() is None, "`stack down` signalled a process it did not start"
+        assert any("stale pid file" in line for line in lines), lines
+        assert not proc.pidfile.exists()
+    finally:
+        stranger.kill()
+        stranger.wait()
