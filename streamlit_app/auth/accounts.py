@@ -11,18 +11,22 @@ from typing import Any
 import pymongo
 from pymongo.database import Database
 
-from streamlit_app.auth import oidc, signup
+from streamlit_app.auth import oidc, recovery, signup
 from streamlit_app.auth.cipher import DataCipher
+from streamlit_app.auth.common import now
 from streamlit_app.auth.errors import AuthError
+from streamlit_app.auth.expiry import Purge
 from streamlit_app.auth.identities import IdentityStore
 from streamlit_app.auth.passwords import (
+    email_problem,
     hash_password,
     needs_rehash,
     normalize_email,
     password_matches,
 )
-from streamlit_app.auth.rate_limits import LoginAttempts
-from streamlit_app.auth.sessions import SessionStore
+from streamlit_app.auth.rate_limits import LoginAttempts, MailLimits
+from streamlit_app.auth.sessions import SESSION_IDLE, SessionStore
+from streamlit_app.auth.signup import SignUp
 from streamlit_app.auth.tokens import Signer
 from streamlit_app.auth.users import User
 from streamlit_app.auth.x_keys import XKeyStore
@@ -32,9 +36,15 @@ from tweektrend_dagster.contracts import names
 class Accounts:
     """Every account operation over one Mongo database."""
 
-    def __init__(self, db: Database, secret: str, data_keys: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        db: Database,
+        secret: str,
+        data_keys: Sequence[str] = (),
+        session_idle: timedelta = SESSION_IDLE,
+    ) -> None:
         """`data_keys` (see load_data_keys) encrypt users' X keys; without them X keys can be
-        neither saved nor read."""
+        neither saved nor read. A session unused for `session_idle` ends."""
         self.db = db
         self.users = db[names.USERS]
         self.sessions = db[names.SESSIONS]
@@ -43,12 +53,18 @@ class Accounts:
         self._signer = Signer(secret)
         self._x_keys = XKeyStore(self.users, DataCipher(data_keys))
         self._limits = LoginAttempts(self.attempts)
-        self._sessions = SessionStore(self.sessions, self.users, self._signer)
+        self._mail_limits = MailLimits(self.attempts)
+        self._sessions = SessionStore(self.sessions, self.users, self._signer, session_idle)
+        self._purge_unverified = Purge(self.users, signup.expired_unverified_query)
         self._identities = IdentityStore(db, secret)
 
     def ensure_indexes(self) -> None:
         self.users.create_index([("email", pymongo.ASCENDING)], unique=True, name="email_unique")
         self.sessions.create_index([("user_id", pymongo.ASCENDING)], name="user_id")
+        # TTL indexes where the server has them; FerretDB 1.x has none: see expiry.py
+        self._sessions.ensure_indexes()
+        self._limits.ensure_indexes()
+        signup.ensure_indexes(self.users)
         self._identities.ensure_indexes()
 
     # --- sign-up and verification (signup.py) -------------------------------------------------
@@ -73,22 +89,96 @@ class Accounts:
         """Mark the account of a verification link verified; AuthError when the link is bad."""
         return signup.verify_email(self.users, self._signer, token, max_age)
 
+    def register(self, raw_email: str, password: str, client: str) -> SignUp:
+        """A sign-up that answers the same whether or not the address has an account: the
+        result carries the mail to send (the confirmation link for a new account, a notice
+        with a reset link to an existing account's owner). AuthError for a bad e-mail or a
+        weak password, RateLimited when the client or the address had too many."""
+        self._purge_unverified()
+        email = signup.validate(raw_email, password)
+        self._mail_limits.sign_up(client or "unknown")
+        self._mail_limits.mail(email, client or "unknown")
+        user, existing = signup.register(self.users, raw_email, password)
+        if user is not None:
+            return SignUp(user.id, user.email, *self.verification_mail(user.email), "verify")
+        assert existing is not None
+        link = recovery.reset_link(recovery.reset_token(self._signer, existing))
+        return SignUp(None, existing["email"], *recovery.account_exists_mail(link), "exists")
+
+    def verification_mail_for(self, raw_email: str, client: str) -> tuple[str, str] | None:
+        """The confirmation mail again for an unconfirmed account (None for any other
+        address: the page answers the same); RateLimited when too many were asked for."""
+        email = normalize_email(raw_email)
+        self._mail_limits.mail(email, client or "unknown")
+        doc = self.users.find_one({"email": email})
+        if doc is None or doc.get("verified") or signup.unverified_expired(doc, now()):
+            return None
+        return self.verification_mail(email)
+
+    # --- password reset and change (recovery.py) ----------------------------------------------
+    def reset_mail_for(self, raw_email: str, client: str) -> tuple[str, str, str] | None:
+        """(to, subject, body) of a password reset mail, None when the address has no account
+        (the page answers the same); AuthError for a malformed address, RateLimited when the
+        address or the client asked too often (counted for unknown addresses too)."""
+        email = normalize_email(raw_email)
+        if problem := email_problem(email):
+            raise AuthError(problem)
+        self._mail_limits.mail(email, client or "unknown")
+        doc = self.users.find_one({"email": email})
+        if doc is None:
+            return None
+        link = recovery.reset_link(recovery.reset_token(self._signer, doc))
+        return (email, *recovery.reset_mail(link))
+
+    def reset_password(
+        self, token: str, new_password: str, max_age: timedelta = recovery.RESET_MAX_AGE
+    ) -> User:
+        """Set a new password from a reset link (once) and end every session of the account;
+        AuthError when the link is bad, expired or used, or the password is weak."""
+        user_id = recovery.reset_password(
+            self.users, self._signer, token, new_password, max_age
+        )
+        self._sessions.end_others(user_id)
+        user = self.user(user_id)
+        assert user is not None
+        return user
+
+    def change_password(
+        self, user_id: str, current: str, new_password: str, client: str, keep_token: str | None
+    ) -> int:
+        """Change the password after checking the current one (counted like a login), then
+        end the account's other sessions; returns how many ended."""
+        user = self.user(user_id)
+        if user is None:
+            raise AuthError("Please log in again first.")
+        self._limits.claim(user.email, client or "unknown")
+        recovery.change_password(self.users, user_id, current, new_password)
+        self._limits.succeeded(user.email, client or "unknown")
+        return self._sessions.end_others(user_id, keep_token)
+
+    def purge_expired(self) -> None:
+        """Delete expired sessions, sign-ups and counters now (what TTL indexes do on
+        MongoDB; on FerretDB 1.x this runs at most once a minute on use)."""
+        self._sessions.purge(force=True)
+        self._limits.counters.purge(force=True)
+        self._purge_unverified(force=True)
+
     # --- login (rate_limits.py), sessions (sessions.py) ---------------------------------------
     def check_rate_limit(self, email: str, ip: str) -> None:
-        self._limits.check(email, ip)
+        self._limits.check(normalize_email(email), ip or "unknown")
 
     def login(self, raw_email: str, password: str, ip: str) -> tuple[User, str]:
         """Check the password and open a session; returns (user, session token).
-        Raises RateLimited, or AuthError for wrong credentials or an unverified account."""
+        Raises RateLimited, or AuthError for wrong credentials or an unverified account.
+        The attempt is counted before the password is checked (rate_limits.py)."""
         email = normalize_email(raw_email)
         ip = ip or "unknown"
-        self._limits.check(email, ip)
+        self._limits.claim(email, ip)
         doc = self.users.find_one({"email": email})
         if not password_matches(doc, password):
-            self._limits.record_failure(email, ip)
             raise AuthError("Wrong e-mail or password.")
         assert doc is not None
-        self._limits.forget(email, ip)
+        self._limits.succeeded(email, ip)
         if needs_rehash(doc["password_hash"]):
             self.users.update_one(
                 {"_id": doc["_id"]}, {"$set": {"password_hash": hash_password(password)}}
@@ -121,17 +211,18 @@ class Accounts:
         AuthError when refused; LinkNeeded (with a mail token) when the e-mail's account must
         first be proven by its owner."""
         claims = oidc.ProviderClaims.parse(info)
-        if self._identities.login_used(claims.login_key):
-            return None
-        if link_token:
+        if link_token:  # a fresh single-use proof: it opens a session whatever came before
             user_id = oidc.link_by_mail(self.users, self._identities, claims, link_token)
             self._sessions.end_others(user_id)
+            self._identities.use_login(claims.login_key, user_id)
+        elif self._identities.login_used(claims.login_key):
+            return None
         else:
             user_id = oidc.resolve(self.users, self._identities, claims)
+            if not self._identities.use_login(claims.login_key, user_id):
+                return None  # the same login, twice at once
         user = self.user(user_id)
-        if user is None or not self._identities.use_login(claims.login_key, user_id):
-            return None
-        return user, self.open_session(user_id)
+        return (user, self.open_session(user_id)) if user is not None else None
 
     def begin_provider_link(self, user_id: str, session_token: str) -> None:
         """Before st.login from Settings: this logged-in session asks to link a provider."""
