@@ -12,6 +12,9 @@ and is keyed so that a longer period is a plain sum (or a distinct union) over i
 - `posts`       keyword, post_id, ..., engagement  (per keyword the day's top candidates by the
                 highest engagement observed that day; a period's top is within the union)
 - `facets`      keyword, facet, name, count  (facet: location | device | sentiment)
+
+The same tables over a part of a day (`keys=("day", "slice")`, see `analytics/slices.py`) merge
+into the day's by the same rules; `authors` then keeps `seen_at` (its latest post) for the merge.
 """
 
 from __future__ import annotations
@@ -65,13 +68,13 @@ def _clean_name(col: str) -> F.Column:
     return F.when(value != "", value)
 
 
-def _posts(kt: DataFrame) -> DataFrame:
+def _posts(kt: DataFrame, keys: tuple[str, ...]) -> DataFrame:
     # A retweet promotes its original: the post is the embedded original with the metrics
     # observed at that moment. A retweet without its original is no post of its own.
     o = F.col("original")
     is_rt = (F.col("relation") == "retweet") & o.isNotNull()
     post = kt.where((F.col("relation").isNull()) | (F.col("relation") != "retweet") | is_rt).select(
-        "day", "keyword",
+        *keys, "keyword",
         F.when(is_rt, o["id"]).otherwise(F.col("id")).alias("post_id"),
         F.when(is_rt, o["text"]).otherwise(F.col("text")).alias("text"),
         F.when(is_rt, o["author"]["username"]).otherwise(F.col("author_username"))
@@ -87,80 +90,89 @@ def _posts(kt: DataFrame) -> DataFrame:
     )
     post = post.withColumn(
         "engagement", F.col("retweets") + F.col("likes") + F.col("replies") + F.col("quotes"))
-    best = post.groupBy("day", "keyword", "post_id").agg(
-        F.max_by(F.struct(*[c for c in post.columns if c not in ("day", "keyword", "post_id")]),
+    return top_posts(post, keys)
+
+
+def top_posts(post: DataFrame, keys: tuple[str, ...] = ("day",)) -> DataFrame:
+    """Per (keys, keyword) the POST_CANDIDATES posts of highest engagement, each post once with
+    its highest observed engagement."""
+    best = post.groupBy(*keys, "keyword", "post_id").agg(
+        F.max_by(F.struct(*[c for c in post.columns if c not in (*keys, "keyword", "post_id")]),
                  F.col("engagement")).alias("p")
-    ).select("day", "keyword", "post_id", "p.*")
-    rank = Window.partitionBy("day", "keyword").orderBy(F.desc("engagement"), F.asc("post_id"))
+    ).select(*keys, "keyword", "post_id", "p.*")
+    rank = Window.partitionBy(*keys, "keyword").orderBy(F.desc("engagement"), F.asc("post_id"))
     return best.withColumn("rank", F.row_number().over(rank)).where(
         F.col("rank") <= POST_CANDIDATES
     ).drop("rank")
 
 
-def tokenised(tweets: DataFrame, tokens: DataFrame) -> DataFrame:
-    """(day, keywords, tokens, sentiment) per tweet: only the narrow columns cross the join, the
-    wide tweet rows (texts, originals) are never shuffled for it. A token table with a `day`
+def tokenised(tweets: DataFrame, tokens: DataFrame, keys: tuple[str, ...] = ("day",)
+              ) -> DataFrame:
+    """(keys, keywords, tokens, sentiment) per tweet: only the narrow columns cross the join,
+    the wide tweet rows (texts, originals) are never shuffled for it. A token table with a `day`
     column (the per-day caches) is joined on (day, tkey)."""
     _, tkey = token_key()
     tkey = F.col("tkey") if "tkey" in tweets.columns else tkey
-    keys = ["day", "tkey"] if "day" in tokens.columns else ["tkey"]
-    return tweets.select("day", tkey.alias("tkey"), "keywords").join(
-        tokens.select(*keys, "tokens", "sentiment"), keys, "left"
+    on = ["day", "tkey"] if "day" in tokens.columns else ["tkey"]
+    return tweets.select(*keys, tkey.alias("tkey"), "keywords").join(
+        tokens.select(*on, "tokens", "sentiment"), on, "left"
     ).select(
-        "day", "keywords",
+        *keys, "keywords",
         F.coalesce("tokens", F.array().cast("array<string>")).alias("tokens"),
         F.coalesce("sentiment", F.lit("neutral")).alias("sentiment"),
     )
 
 
 def daily_tables(tweets: DataFrame, tokens: DataFrame | None = None,
-                 as_of_ms: int | None = None) -> DailyTables:
-    """`tweets`: parsed tweets of any number of days; `tokens`: their (day, keywords, tokens,
+                 as_of_ms: int | None = None, keys: tuple[str, ...] = ("day",)) -> DailyTables:
+    """`tweets`: parsed tweets of any number of days; `tokens`: their (keys, keywords, tokens,
     sentiment) rows (see `tokenised`). Without `tokens`, `tweets` carries them itself (see
-    `with_tokens`). Every table is grouped by day too."""
+    `with_tokens`). Every table is grouped by `keys` too: the day, or a slice of it."""
     if tokens is None:
-        tokens = tweets.select("day", "keywords", "tokens", "sentiment")
+        tokens = tweets.select(*keys, "keywords", "tokens", "sentiment")
     kt = tweets.select("*", F.explode("keywords").alias("keyword"))
-    ktok = tokens.select("day", "tokens", "sentiment", F.explode("keywords").alias("keyword"))
-    hourly = kt.groupBy("day", "keyword", "hour").agg(
+    ktok = tokens.select(*keys, "tokens", "sentiment", F.explode("keywords").alias("keyword"))
+    hourly = kt.groupBy(*keys, "keyword", "hour").agg(
         F.count(F.lit(1)).alias("mentions"), F.countDistinct("author_id").alias("users")
     )
     latest = F.struct("created_at", "author_username", "author_name", "author_followers")
-    authors = kt.groupBy("day", "keyword", "author_id").agg(
+    seen_at = [F.col("a.created_at").alias("seen_at")] if keys != ("day",) else []
+    authors = kt.groupBy(*keys, "keyword", "author_id").agg(
         F.count(F.lit(1)).alias("posts"), F.max_by(latest, "created_at").alias("a")
     ).select(
-        "day", "keyword", "author_id", "posts",
+        *keys, "keyword", "author_id", "posts",
         F.col("a.author_username").alias("username"),
         F.col("a.author_name").alias("name"),
         F.col("a.author_followers").alias("followers"),
+        *seen_at,
     )
     words = (
-        ktok.select("day", "keyword", F.explode("tokens").alias("word"))
-        .groupBy("day", "keyword", "word").agg(F.count(F.lit(1)).alias("count"))
+        ktok.select(*keys, "keyword", F.explode("tokens").alias("word"))
+        .groupBy(*keys, "keyword", "word").agg(F.count(F.lit(1)).alias("count"))
     )
     background = (
-        tokens.select("day", F.explode("tokens").alias("word"))
-        .groupBy("day", "word").agg(F.count(F.lit(1)).alias("count"))
+        tokens.select(*keys, F.explode("tokens").alias("word"))
+        .groupBy(*keys, "word").agg(F.count(F.lit(1)).alias("count"))
     )
-    totals = tweets.groupBy("day").agg(
+    totals = tweets.groupBy(*keys).agg(
         F.count(F.lit(1)).alias("tweets"),
         F.count(F.when(F.size("keywords") > 0, 1)).alias("matched"),
     ).withColumn("as_of_ms", F.lit(as_of_ms).cast("long"))
     location = F.coalesce(_clean_name("place"), _clean_name("author_location"))
     places = kt.select(
-        "day", "keyword",
+        *keys, "keyword",
         F.explode(
             F.array(
                 F.struct(F.lit("location").alias("facet"), location.alias("name")),
                 F.struct(F.lit("device").alias("facet"), _clean_name("source").alias("name")),
             )
         ).alias("f"),
-    ).select("day", "keyword", "f.facet", "f.name")
-    moods = ktok.select("day", "keyword", F.lit("sentiment").alias("facet"), F.col("sentiment")
+    ).select(*keys, "keyword", "f.facet", "f.name")
+    moods = ktok.select(*keys, "keyword", F.lit("sentiment").alias("facet"), F.col("sentiment")
                         .alias("name"))
     facets = (
         places.unionByName(moods)
         .where(F.col("name").isNotNull())
-        .groupBy("day", "keyword", "facet", "name").agg(F.count(F.lit(1)).alias("count"))
+        .groupBy(*keys, "keyword", "facet", "name").agg(F.count(F.lit(1)).alias("count"))
     )
-    return DailyTables(hourly, authors, words, background, totals, _posts(kt), facets)
+    return DailyTables(hourly, authors, words, background, totals, _posts(kt, keys), facets)

@@ -3,6 +3,7 @@ each in a constant number of Spark jobs)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -16,7 +17,14 @@ from tweektrend_dagster.analytics.documents import DEFAULT_REFERENCE, GRACE, bui
 from tweektrend_dagster.analytics.frames import parallelism, union_all
 from tweektrend_dagster.analytics.rollup import MIN_WORD_COUNT
 from tweektrend_dagster.analytics.rollup_many import compute_periods
-from tweektrend_dagster.analytics.source import parse_raw, read_raw_days
+from tweektrend_dagster.analytics.slices import (
+    KEYS,
+    SLACK_MS,
+    SLICE,
+    DaySlices,
+    hours_to_compute,
+)
+from tweektrend_dagster.analytics.source import parse_raw, read_raw_days, read_raw_hours
 from tweektrend_dagster.analytics.store import TOKENS, AggregateStore
 from tweektrend_dagster.analytics.tokens import (
     TOKEN_SCHEMA,
@@ -38,6 +46,7 @@ class DayResult:
     new_texts: int  # texts added to the day's token table in this run (the rest were cached)
     rows: dict[str, int]
     preview: list[dict[str, Any]]  # keyword, mentions, users of the day (largest first)
+    hours: int = 24  # hours read and aggregated (a refresh from slices: the changed ones)
 
 
 def aggregate_days(store: AggregateStore, raw: DataFrame, days: list[date],
@@ -57,13 +66,84 @@ def aggregate_days(store: AggregateStore, raw: DataFrame, days: list[date],
         return []
     # taken before the raw rows are read (lazily, by the first job): every tweet ingested
     # before this moment is in the tables
-    as_of_ms = int((as_of or datetime.now(UTC)).timestamp() * 1000)
-    spark = store.spark
+    as_of_ms = _as_of_ms(as_of)
     in_days = F.col("day") == days[0] if len(days) == 1 else F.col("day").isin(days)
-    # Only the columns the tables use are parsed and cached (from_json is pruned to them).
-    # The text key (hash of the text without "RT @user:") is computed once, into the cache.
-    tweets = parse_raw(raw.where(in_days)).select(*DAY_COLUMNS).withColumn(
+    tweets = _parsed(raw.where(in_days))
+    staging = store.new_staging()
+    try:
+        n_tweets, n_new = _tokenise(store, tweets, days)
+        with_tweets = sorted(n_tweets)
+        # a day that had aggregates and now has no tweet must not keep them
+        store.delete_days((*TABLES, TOKENS), set(days) - set(with_tweets))
+        if not with_tweets:
+            tweets.unpersist()
+            return []
+        # ---- jobs 3-9: every aggregate table of every day, one write per table
+        toks = _tokens_of(store, tweets, with_tweets, ("day",))
+        tables = daily_tables(tweets, toks, as_of_ms).as_dict()
+        rows_by_day, preview, _ = _publish_tables(store, staging, tables, with_tweets)
+        toks.unpersist()
+        tweets.unpersist()
+    finally:
+        store.drop_staging(staging)
+    return [
+        DayResult(day, n_tweets[day], n_new.get(day, 0),
+                  {t: rows_by_day.get((t, day), 0) for t in TABLES}, preview.get(day, []))
+        for day in with_tweets
+    ]
+
+
+def refresh_day(store: AggregateStore, read_hours: Callable[[list[int]], DataFrame], day: date,
+                marks: dict[int, datetime], as_of: datetime | None = None,
+                slack_ms: int = SLACK_MS) -> DayResult | None:
+    """ONE day from its hour slices (`analytics/slices.py`): only the hours marked since their
+    slices were computed are read (`read_hours(hours)`: their raw rows), tokenised and
+    aggregated; then every slice of the day is merged into its tables. None when the day has
+    no tweets (its tables are removed)."""
+    as_of_ms = _as_of_ms(as_of)
+    slices = DaySlices(store)
+    hours = hours_to_compute(slices.computed(day), marks, slack_ms)
+    staging = store.new_staging()
+    n_new: dict[date, int] = {}
+    try:
+        if hours:
+            parsed = _parsed(read_hours(hours))
+            tweets = parsed.withColumn(SLICE, F.col("hour"))
+            n_tweets, n_new = _tokenise(store, tweets, [day])
+            toks = _tokens_of(store, tweets, [day], KEYS) if n_tweets else None
+            if toks is not None:
+                slices.stage(staging, daily_tables(tweets, toks, as_of_ms, KEYS).as_dict())
+                toks.unpersist()
+            slices.publish(staging, day, hours)
+            parsed.unpersist()
+        tables = slices.merged(day, as_of_ms)
+        if tables is None:
+            store.delete_days((*TABLES, TOKENS), [day])
+            return None
+        rows_by_day, preview, tweets_by_day = _publish_tables(store, staging, tables, [day])
+    finally:
+        store.drop_staging(staging)
+    return DayResult(day, tweets_by_day.get(day, 0), n_new.get(day, 0),
+                     {t: rows_by_day.get((t, day), 0) for t in TABLES}, preview.get(day, []),
+                     hours=len(hours))
+
+
+def _as_of_ms(as_of: datetime | None) -> int:
+    return int((as_of or datetime.now(UTC)).timestamp() * 1000)
+
+
+def _parsed(raw: DataFrame) -> DataFrame:
+    """Only the columns the tables use are parsed and cached (from_json is pruned to them).
+    The text key (hash of the text without "RT @user:") is computed once, into the cache."""
+    return parse_raw(raw).select(*DAY_COLUMNS).withColumn(
         "tkey", token_key()[1]).persist(StorageLevel.MEMORY_AND_DISK)
+
+
+def _tokenise(store: AggregateStore, tweets: DataFrame, days: list[date]
+              ) -> tuple[dict[date, int], dict[date, int]]:
+    """Jobs 1-2: the tweets per day, and the texts of `tweets` missing from their days' token
+    tables, tokenised and appended to them. Returns (tweets per day, new token rows per day)."""
+    spark = store.spark
     cached = store.read(TOKENS, days)
     missing = tweets.select("day", "tkey").distinct()
     if cached is not None:  # a refresh: the new keys are found on the 8-byte hashes
@@ -91,15 +171,12 @@ def aggregate_days(store: AggregateStore, raw: DataFrame, days: list[date],
     n_tweets = {r.day: int(r["count"]) for r in counts if r.what == "tweets"}
     n_new = {r.day: int(r["count"]) for r in counts if r.what == "new"}
     n_texts = sum(int(r["count"]) for r in counts if r.what == "texts")
-    with_tweets = sorted(n_tweets)
-    # a day that had aggregates and now has no tweet must not keep them
-    store.delete_days((*TABLES, TOKENS), set(days) - set(with_tweets))
-    staging = store.new_staging()
-    try:
-        if n_new:
-            # ---- job 2: tokenise and append to the days' token tables. Written before use:
-            # the token table is the cache of the next refresh, and reading it back cuts the
-            # lineage so Kiwi never runs twice for one text.
+    if n_new:
+        # ---- job 2: tokenise and append to the days' token tables. Written before use:
+        # the token table is the cache of the next refresh, and reading it back cuts the
+        # lineage so Kiwi never runs twice for one text.
+        staging = store.new_staging()
+        try:
             source = tokenize_keys(texts, n_texts) if n_texts else None
             if reusable is not None:
                 source = reusable if source is None else source.unionByName(reusable)
@@ -110,44 +187,42 @@ def aggregate_days(store: AggregateStore, raw: DataFrame, days: list[date],
                 rows = missing.join(source, "tkey").select("day", "tkey", "tokens", "sentiment")
                 store.stage_days(staging, TOKENS, rows)
             store.publish_days(staging, TOKENS, n_new, mode="append")
-            for day in sorted(n_new):
-                if store.file_count(TOKENS, day) > MAX_TOKEN_FILES:
-                    store.compact(TOKENS, day, files=2 * parallelism(spark))
-        texts.unpersist()
-        missing.unpersist()
-        if not with_tweets:
-            tweets.unpersist()
-            return []
+        finally:
+            store.drop_staging(staging)
+        for day in sorted(n_new):
+            if store.file_count(TOKENS, day) > MAX_TOKEN_FILES:
+                store.compact(TOKENS, day, files=2 * parallelism(spark))
+    texts.unpersist()
+    missing.unpersist()
+    return n_tweets, n_new
 
-        # ---- jobs 3-9: every aggregate table of every day, one write per table
-        tokens = store.read(TOKENS, with_tweets)
-        if tokens is None:
-            tokens = spark.createDataFrame([], TOKEN_SCHEMA)
-        toks = tokenised(tweets, tokens).persist(StorageLevel.MEMORY_AND_DISK)
-        tables = daily_tables(tweets, toks, as_of_ms).as_dict()
-        for name in TABLES:
-            # a single day: a few files as before, no shuffle; many days: one file per day
-            store.stage_days(staging, name, tables[name], files=2 if len(with_tweets) == 1
-                             else None)
-        toks.unpersist()
-        tweets.unpersist()
 
-        # ---- job 10: rows per table and day, and the preview, from the staged (small) files
-        rows_by_day, preview = _staged_summary(store, staging)
-        for name in TABLES:
-            store.publish_days(staging, name, with_tweets, mode="overwrite")
-    finally:
-        store.drop_staging(staging)
-    return [
-        DayResult(day, n_tweets[day], n_new.get(day, 0),
-                  {t: rows_by_day.get((t, day), 0) for t in TABLES}, preview.get(day, []))
-        for day in with_tweets
-    ]
+def _tokens_of(store: AggregateStore, tweets: DataFrame, days: list[date],
+               keys: tuple[str, ...]) -> DataFrame:
+    tokens = store.read(TOKENS, days)
+    if tokens is None:
+        tokens = store.spark.createDataFrame([], TOKEN_SCHEMA)
+    return tokenised(tweets, tokens, keys).persist(StorageLevel.MEMORY_AND_DISK)
+
+
+def _publish_tables(store: AggregateStore, staging: str, tables: dict[str, DataFrame],
+                    days: list[date]):  # noqa: ANN202
+    """Write the day tables (one write per table), then read back their row counts, preview
+    and tweets per day (job 10) and move them into place."""
+    for name in TABLES:
+        # a single day: a few files as before, no shuffle; many days: one file per day
+        store.stage_days(staging, name, tables[name], files=2 if len(days) == 1 else None)
+    rows_by_day, preview, tweets = _staged_summary(store, staging)
+    for name in TABLES:
+        store.publish_days(staging, name, days, mode="overwrite")
+    return rows_by_day, preview, tweets
 
 
 def _staged_summary(store: AggregateStore, staging: str
-                    ) -> tuple[dict[tuple[str, date], int], dict[date, list[dict[str, Any]]]]:
-    """(table, day) → rows, and day → the 10 keywords with most mentions, in ONE Spark job."""
+                    ) -> tuple[dict[tuple[str, date], int], dict[date, list[dict[str, Any]]],
+                               dict[date, int]]:
+    """(table, day) → rows, day → the 10 keywords with most mentions, and day → tweets, in
+    ONE Spark job."""
     parts = []
     for name in TABLES:
         if not store.staged_days(staging, name):
@@ -159,11 +234,18 @@ def _staged_summary(store: AggregateStore, staging: str
         if name == "hourly":
             parts.append(df.groupBy("day", "keyword").agg(F.sum("mentions").alias("n")).select(
                 F.lit("preview").alias("t"), "day", "keyword", "n"))
+        if name == "totals":
+            parts.append(df.groupBy("day").agg(F.sum("tweets").alias("n")).select(
+                F.lit("tweets").alias("t"), "day", F.lit(None).cast("string").alias("keyword"),
+                "n"))
     rows: dict[tuple[str, date], int] = {}
     mentions: dict[date, list[tuple[str, int]]] = {}
+    tweets: dict[date, int] = {}
     for r in union_all(parts).collect() if parts else []:
         if r.t == "preview":
             mentions.setdefault(r.day, []).append((r.keyword, int(r.n)))
+        elif r.t == "tweets":
+            tweets[r.day] = int(r.n)
         else:
             rows[(r.t, r.day)] = int(r.n)
     preview = {
@@ -171,7 +253,7 @@ def _staged_summary(store: AggregateStore, staging: str
               for k, m in sorted(found, key=lambda kv: (-kv[1], kv[0]))[:10]]
         for day, found in mentions.items()
     }
-    return rows, preview
+    return rows, preview, tweets
 
 
 def aggregate_day(store: AggregateStore, raw: DataFrame, day: date,
@@ -179,6 +261,14 @@ def aggregate_day(store: AggregateStore, raw: DataFrame, day: date,
     """ONE day (the current day's refresh): `aggregate_days` with one day."""
     results = aggregate_days(store, raw, [day], as_of)
     return results[0] if results else DayResult(day, 0, 0, dict.fromkeys(TABLES, 0), [])
+
+
+def refresh_day_from_cassandra(spark: SparkSession, store: AggregateStore, keyspace: str,
+                               day: date, marks: dict[int, datetime],
+                               slack_ms: int = SLACK_MS) -> DayResult | None:
+    """`refresh_day` reading the changed hours' partitions from Cassandra."""
+    return refresh_day(store, lambda hours: read_raw_hours(spark, keyspace, day, hours), day,
+                       marks, slack_ms=slack_ms)
 
 
 def aggregate_days_from_cassandra(

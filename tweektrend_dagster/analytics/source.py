@@ -84,6 +84,13 @@ def read_raw_days(spark: SparkSession, keyspace: str, days: Iterable[date]) -> D
     return raw.where(F.col("day").isin(days) & F.col("hour").isin(list(range(24))))
 
 
+def read_raw_hours(spark: SparkSession, keyspace: str, day: date, hours: Iterable[int]
+                   ) -> DataFrame:
+    """The archive rows of some hours of one day (those partitions only)."""
+    raw = cassandra_table(spark, keyspace, RAW_TABLE)
+    return raw.where((F.col("day") == day) & F.col("hour").isin(sorted(set(hours))))
+
+
 def _nonneg(col: Column) -> Column:
     return F.greatest(F.coalesce(col, F.lit(0)), F.lit(0))
 

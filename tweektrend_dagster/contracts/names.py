@@ -7,6 +7,7 @@ KEYWORD_TABLE = "tweets_by_keyword"  # one row per (keyword, tweet), newest firs
 ENGAGEMENT_TABLE = "tweet_engagement"  # the latest non-zero metrics seen of a tweet
 PROGRESS_TABLE = "ingestion_progress"  # committed offset and watermark per partition
 DAYS_TABLE = "ingested_days"  # days that received tweets, and when
+HOURS_TABLE = "ingested_hours"  # hours of a day that received tweets, and when
 
 # MongoDB (database `Settings.mongo_db`)
 TRENDS = "trends"  # one trend document per (keyword, period, start); see trend_document

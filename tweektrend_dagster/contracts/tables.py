@@ -98,7 +98,16 @@ INGESTED_DAYS = Table(
     "(scope), day",
 )
 
-TABLES = (RAW_TWEETS, TWEETS_BY_KEYWORD, TWEET_ENGAGEMENT, INGESTION_PROGRESS, INGESTED_DAYS)
+# Each (day, hour) of the raw archive, marked when rows of it were written (after Cassandra
+# acknowledged them): a day's refresh recomputes only the hours marked since its last run.
+INGESTED_HOURS = Table(
+    names.HOURS_TABLE,
+    (("scope", "text"), ("day", "date"), ("hour", "tinyint"), ("updated_at", "timestamp")),
+    "(scope, day), hour",
+)
+
+TABLES = (RAW_TWEETS, TWEETS_BY_KEYWORD, TWEET_ENGAGEMENT, INGESTION_PROGRESS, INGESTED_DAYS,
+          INGESTED_HOURS)
 
 # What a live feed card shows of a keyword row
 LIVE_COLUMNS = (

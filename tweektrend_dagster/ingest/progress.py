@@ -80,6 +80,13 @@ def changed_days(
     return out
 
 
+def marked_hours(session: Session, day: date) -> dict[int, datetime]:
+    """The hours of `day` the workers wrote raw rows to, each with when they last did."""
+    rows = session.execute(
+        "SELECT hour, updated_at FROM ingested_hours WHERE scope='all' AND day = %s", (day,))
+    return {int(r.hour): r.updated_at.replace(tzinfo=UTC) for r in rows}
+
+
 def days_with_data(session: Session, first: date, last: date) -> list[date]:
     """The days in [first, last] the raw archive holds tweets for (one clustering-range read)."""
     rows = session.execute(

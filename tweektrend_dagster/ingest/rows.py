@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 
 from tweektrend_dagster.contracts.tables import (
     INGESTED_DAYS,
+    INGESTED_HOURS,
     INGESTION_PROGRESS,
     RAW_TWEETS,
     TWEET_ENGAGEMENT,
@@ -26,6 +27,8 @@ INSERT_BY_KEYWORD = TWEETS_BY_KEYWORD.insert_cql()  # values: keyword_row, in co
 # The write timestamp is the observation time, so the newest observation wins in any order.
 INSERT_ENGAGEMENT = TWEET_ENGAGEMENT.insert_cql(using="TIMESTAMP ?")
 INSERT_DAY = INGESTED_DAYS.insert_cql(("day", "updated_at"), constants={"scope": "'all'"})
+INSERT_HOUR = INGESTED_HOURS.insert_cql(("day", "hour", "updated_at"),
+                                        constants={"scope": "'all'"})
 INSERT_PROGRESS = INGESTION_PROGRESS.insert_cql(
     ("consumer_group", "topic", "partition", "committed_offset", "watermark", "updated_at"))
 # the offset alone (the watermark is left as it is): what a new owner finds committed

@@ -131,6 +131,7 @@ class Plan:
     writes: list[Write]
     offsets: dict
     dead: list[tuple]  # (value, headers)
+    hours: set  # the (day, hour)s of its raw rows: marked once they are written
 
 
 def consumer_config(settings: Settings, name: str) -> dict:
@@ -179,6 +180,7 @@ class IngestWorker:
             "kw": prepare(R.INSERT_BY_KEYWORD),
             "eng": prepare(R.INSERT_ENGAGEMENT),
             "day": prepare(R.INSERT_DAY),
+            "hour": prepare(R.INSERT_HOUR),
             "progress": prepare(R.INSERT_PROGRESS),
             "progress_offset": prepare(R.INSERT_PROGRESS_OFFSET),
         }
@@ -196,6 +198,7 @@ class IngestWorker:
         partitions: dict[tuple, tuple[list, list]] = {}
         engagement: dict[tuple, int | tuple] = {}  # row -> its message(s)
         days: set = set()
+        hours: set = set()
         sizes: list[int] = []  # per message: its normalised JSON's length, its rows' estimate
         offsets: dict[tuple[str, int], tuple[int, datetime | None]] = {}
         dead: list = []
@@ -234,6 +237,7 @@ class IngestWorker:
             sizes[index] = len(value)
             if raw is not None:
                 _add(partitions, ("raw", raw[0], raw[1]), raw, index)
+                hours.add((raw[0], raw[1]))
             for row in keyword_rows:
                 _add(partitions, ("kw", row[0], row[1], row[2]), row, index)
             for row in engagement_rows:  # a tweet matching k keywords arrives in k messages
@@ -260,7 +264,7 @@ class IngestWorker:
         writes.extend(
             Write(day_stmt.bind((d, now)), day_stmt, [(d, now)], [NO_OWNER]) for d in days
         )
-        return Plan(messages, writes, offsets, dead)
+        return Plan(messages, writes, offsets, dead, hours)
 
     def _without(self, partitions, engagement, sizes, poisoned: dict[int, str]) -> list[Write]:
         """The writes again without the rows of poisoned messages (until none fails to bind)."""
@@ -425,6 +429,13 @@ class IngestWorker:
         """Rows to Cassandra, bad messages to the DLQ; False if the batch must not be committed."""
         refused = self._write(plan.writes)
         if refused is None:
+            return False
+        # Marked after the rows are acknowledged, at the time of marking: a refresh that read
+        # the hour before these rows landed sees a mark newer than its read (analytics/slices).
+        stmt, now = self.stmt["hour"], datetime.now(UTC)
+        marks = [Write(stmt.bind((d, h, now)), stmt, [(d, h, now)], [NO_OWNER])
+                 for d, h in sorted(plan.hours)]
+        if marks and self._write(marks) is None:
             return False
         letters = list(plan.dead)
         for index, why in refused.items():

@@ -113,6 +113,7 @@ def keyword_backfill(
     """Matches the day's archived tweets (`raw_tweets_by_day`, matched or not) against keywords
     added after the tweets arrived, and writes their `tweets_by_keyword` rows."""
     from tweektrend_dagster.analytics.backfill import backfill_keywords
+    from tweektrend_dagster.analytics.slices import DaySlices
     from tweektrend_dagster.analytics.source import read_raw_days
     from tweektrend_dagster.keywords import KeywordRegistry, normalize_keyword
 
@@ -127,6 +128,9 @@ def keyword_backfill(
         raw = read_raw_days(spark.spark_session, cassandra.keyspace, days)
         for keyword, n in backfill_keywords(raw, keywords, cassandra.keyspace).items():
             counts[keyword] = counts.get(keyword, 0) + n
+        # the raw rows' keywords changed without the workers' hour marks: every hour of these
+        # days is aggregated again by their next run
+        DaySlices(_store(spark)).drop(days)
     context.log.info(f"backfilled {sum(counts.values())} rows for {len(keywords)} keywords")
     return dg.MaterializeResult(
         metadata={
@@ -166,18 +170,34 @@ def keyword_backfill(
 def daily_keyword_aggregates(
     context: dg.AssetExecutionContext, spark: SparkResource, cassandra: CassandraResource
 ):
-    """Reads the day's raw archive from Cassandra once and writes every daily aggregate table."""
-    from tweektrend_dagster.analytics.pipeline import aggregate_days_from_cassandra
+    """Reads the days' raw archive from Cassandra once and writes every daily aggregate table.
+    A single day (the current day's refresh, a day's close) reads only the hours that received
+    tweets since its last run and merges them with the others' slices (analytics/slices.py)."""
+    from tweektrend_dagster.analytics.pipeline import (
+        aggregate_days_from_cassandra,
+        refresh_day_from_cassandra,
+    )
+    from tweektrend_dagster.ingest.progress import marked_hours
 
     store = _store(spark)
     days = _days_with_tweets(context, cassandra)
-    results = aggregate_days_from_cassandra(spark.spark_session, store, cassandra.keyspace, days)
+    if len(days) == 1:
+        with cassandra.session() as session:
+            marks = marked_hours(session, days[0])
+        result = refresh_day_from_cassandra(spark.spark_session, store, cassandra.keyspace,
+                                            days[0], marks)
+        results = [result] if result is not None else []
+    else:
+        results = aggregate_days_from_cassandra(spark.spark_session, store, cassandra.keyspace,
+                                                days)
     tweets = sum(r.tweets for r in results)
     yield dg.MaterializeResult(
         asset_key="tweet_tokens",
         metadata={
             "tweets": tweets,
             "num_rows_new_texts": sum(r.new_texts for r in results),
+            # hours read from the raw archive (24 a day, fewer for a refresh from slices)
+            "hours_read": sum(r.hours for r in results),
             "days": len(results),
             "days_without_tweets": len(context.partition_keys) - len(days),
         },
