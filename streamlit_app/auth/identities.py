@@ -6,8 +6,9 @@ subfields nor runs $elemMatch on them, so the (iss, sub) pair is the document's 
 - `identities`:      {_id: sha256(iss|sub), iss, sub, user_id, email, linked_at}
 - `provider_links`:  {_id: sha256(secret), kind: "mail" | "session", user_id, iss, sub,
                       email, created_at, expires_at}; deleted when used, so each works once
-- `provider_logins`: {_id: sha256(iss|sub|iat|nonce), user_id, at}; a provider login opens
-                      one session only, so a session ended elsewhere stays ended
+- `provider_logins`: {_id: sha256(iss|sub|iat|nonce), user_id, at, expires_at}; a provider
+                      login opens one session only, so a session ended elsewhere stays ended
+Expired documents are deleted as new ones are written (FerretDB 1.x has no TTL indexes).
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ PROVIDER_LOGINS = "provider_logins"
 LINK_SALT = "link-provider"
 MAIL_LINK_MAX_AGE = timedelta(hours=1)
 MAIL_LINK_EVERY = timedelta(minutes=10)  # one link mail per account and identity meanwhile
+MAIL_LINKS_PER_HOUR = 3  # per account, whatever the identities: many subjects mail no flood
 SESSION_LINK_MAX_AGE = timedelta(minutes=10)  # Settings' "link" click to the provider's answer
+# longer than Streamlit's identity cookie (30 days), which could otherwise log in again
+LOGIN_MEMORY = timedelta(days=31)
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ class IdentityStore:
     def ensure_indexes(self) -> None:
         self.identities.create_index([("user_id", pymongo.ASCENDING)], name="user_id")
         self.links.create_index([("user_id", pymongo.ASCENDING)], name="user_id")
+        for collection in (self.links, self.logins):
+            collection.create_index([("expires_at", pymongo.ASCENDING)], name="expires_at")
 
     # --- linked identities ----------------------------------------------------------------
     def owner(self, identity: Identity) -> str | None:
@@ -91,8 +97,11 @@ class IdentityStore:
 
     def use_login(self, login_key: str, user_id: str) -> bool:
         """Record that this provider login opened a session; False when it already had."""
+        at = now()
+        self.logins.delete_many({"expires_at": {"$lt": at}})
+        doc = {"_id": login_key, "user_id": user_id, "at": at, "expires_at": at + LOGIN_MEMORY}
         try:
-            self.logins.insert_one({"_id": login_key, "user_id": user_id, "at": now()})
+            self.logins.insert_one(doc)
         except DuplicateKeyError:
             return False
         return True
@@ -100,21 +109,18 @@ class IdentityStore:
     # --- proof by a mailed link -----------------------------------------------------------
     def mail_link_token(self, user_id: str, identity: Identity, email: str) -> str | None:
         """A single-use token linking `identity` to `user_id`, for a mail to `email`; None
-        when one was made for the same pair less than MAIL_LINK_EVERY ago (no mail flood)."""
-        recent = self.links.find_one(
-            {
-                "kind": "mail",
-                "user_id": user_id,
-                "iss": identity.iss,
-                "sub": identity.sub,
-                "created_at": {"$gt": now() - MAIL_LINK_EVERY},
-            },
-            {"_id": 1},
-        )
-        if recent is not None:
+        (no mail) when one was made for the same pair less than MAIL_LINK_EVERY ago, or the
+        account had MAIL_LINKS_PER_HOUR in the last hour."""
+        at = now()
+        self.links.delete_many({"expires_at": {"$lt": at}})
+        mine = {"kind": "mail", "user_id": user_id}
+        same = {**mine, "iss": identity.iss, "sub": identity.sub}
+        if self.links.find_one({**same, "created_at": {"$gt": at - MAIL_LINK_EVERY}}, {"_id": 1}):
+            return None
+        hour = {**mine, "created_at": {"$gt": at - timedelta(hours=1)}}
+        if self.links.count_documents(hour) >= MAIL_LINKS_PER_HOUR:
             return None
         secret = secrets.token_urlsafe(24)
-        at = now()
         self.links.insert_one(
             {
                 "_id": digest(secret),

@@ -191,3 +191,31 @@ def test_linking_from_settings_refuses_an_identity_of_another_account(accounts):
     assert accounts.linked_providers(owner) == []
     with pytest.raises(AuthError, match="log in again"):
         accounts.begin_provider_link(owner, "forged-token")
+
+
+@pytest.mark.integration
+def test_many_identities_claiming_one_address_mail_it_a_few_times_an_hour(accounts, mongo_db):
+    password_account(accounts, "victim@example.com")
+    tokens = []
+    for n in range(5):
+        with pytest.raises(LinkNeeded) as exc:
+            accounts.provider_login(claims(f"sub-{n}", "victim@example.com"))
+        tokens.append(exc.value.token)
+    assert [t is not None for t in tokens] == [True, True, True, False, False]
+    assert mongo_db["provider_links"].count_documents({"kind": "mail"}) == 3
+
+
+@pytest.mark.integration
+def test_expired_link_requests_and_old_logins_are_purged_as_new_ones_come(accounts, mongo_db):
+    from datetime import UTC, datetime
+
+    past = datetime(2020, 1, 1, tzinfo=UTC)
+    mongo_db["provider_links"].insert_one({"_id": "old", "kind": "mail", "expires_at": past})
+    mongo_db["provider_logins"].insert_one({"_id": "old", "user_id": "u", "expires_at": past})
+    password_account(accounts, "me@example.com")
+    with pytest.raises(LinkNeeded):
+        accounts.provider_login(claims("me-sub", "me@example.com"))
+    accounts.provider_login(claims("new-sub", "new@example.com"))
+    assert mongo_db["provider_links"].find_one({"_id": "old"}) is None
+    assert mongo_db["provider_logins"].find_one({"_id": "old"}) is None
+    assert mongo_db["provider_logins"].count_documents({}) == 1
