@@ -332,8 +332,14 @@ def finish_provider_link(user_id: str, session_token: str, info: dict) -> bool:
 
 
 def linked_providers(user_id: str) -> list[dict]:
-    """The identity providers that open the account: {iss, email, linked_at}."""
+    """The identity providers that open the account: {key, iss, email, linked_at}."""
     return _mongo_call(accounts().linked_providers, user_id)
+
+
+def unlink_provider(user_id: str, key: str, keep_token: str | None) -> None:
+    """Remove a linked identity, ending the account's other sessions; AuthError when it is
+    the account's only way in."""
+    accounts().unlink_provider(user_id, key, keep_token)
 
 
 def set_pending_keywords(user_id: str, keywords: list[str]) -> None:

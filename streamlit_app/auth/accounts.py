@@ -245,8 +245,20 @@ class Accounts:
         return True
 
     def linked_providers(self, user_id: str) -> list[dict]:
-        """The identities that open the account: {iss, email, linked_at}, oldest first."""
+        """The identities that open the account: {key, iss, email, linked_at}, oldest first."""
         return self._identities.linked(user_id)
+
+    def unlink_provider(self, user_id: str, key: str, keep_token: str | None) -> None:
+        """Remove a linked identity and end the account's other sessions (one may have come
+        through it); AuthError when it is the account's only way in."""
+        doc = self.users.find_one({"_id": user_id}, {"password_hash": 1}) or {}
+        others = [p for p in self._identities.linked(user_id) if p["key"] != key]
+        if not doc.get("password_hash") and not others:
+            raise AuthError(
+                "This identity is the only way into your account: link another one first."
+            )
+        if self._identities.unlink(user_id, key):
+            self._sessions.end_others(user_id, keep_token)
 
     def provider_link_mail(self, token: str, issuer: str) -> tuple[str, str]:
         """(subject, body) of the mail that links an identity to the account by `token`."""

@@ -87,9 +87,14 @@ class IdentityStore:
         return user_id
 
     def linked(self, user_id: str) -> list[dict]:
-        """The identities that open `user_id`, oldest first: {iss, email, linked_at}."""
-        docs = self.identities.find({"user_id": user_id}, {"_id": 0, "sub": 0, "user_id": 0})
-        return sorted(docs, key=lambda d: as_utc(d.get("linked_at")) or now())
+        """The identities that open `user_id`, oldest first: {key, iss, email, linked_at}."""
+        docs = self.identities.find({"user_id": user_id}, {"sub": 0, "user_id": 0})
+        found = [{"key": d.pop("_id"), **d} for d in docs]
+        return sorted(found, key=lambda d: as_utc(d.get("linked_at")) or now())
+
+    def unlink(self, user_id: str, key: str) -> bool:
+        """Remove the identity `key` from `user_id` (never another account's)."""
+        return self.identities.delete_one({"_id": key, "user_id": user_id}).deleted_count == 1
 
     # --- each provider login opens one session ------------------------------------------------
     def login_used(self, login_key: str) -> bool:

@@ -59,7 +59,14 @@ if session.oidc_configured():
         "your other sessions."
     )
     for provider in data.linked_providers(user.id):
-        linked = provider["linked_at"].strftime("%Y-%m-%d")
-        st.write(f"Linked: {ui.plain(provider['iss'])} as {ui.plain(provider['email'])} ({linked})")
+        who, linked = ui.plain(provider["email"]), provider["linked_at"].strftime("%Y-%m-%d")
+        text, unlink = st.columns([4, 1], vertical_alignment="center")
+        text.write(f"Linked: {ui.plain(provider['iss'])} as {who} ({linked})")
+        if unlink.button("Unlink", key=f"unlink-{provider['key']}"):
+            try:
+                data.unlink_provider(user.id, provider["key"], st.session_state.get("auth_token"))
+                st.rerun()
+            except data.AuthError as exc:
+                st.error(str(exc))
     if st.button("Link an identity provider"):
         session.link_provider(user)

@@ -219,3 +219,26 @@ def test_expired_link_requests_and_old_logins_are_purged_as_new_ones_come(accoun
     assert mongo_db["provider_links"].find_one({"_id": "old"}) is None
     assert mongo_db["provider_logins"].find_one({"_id": "old"}) is None
     assert mongo_db["provider_logins"].count_documents({}) == 1
+
+
+@pytest.mark.integration
+def test_an_identity_is_unlinked_unless_it_is_the_only_way_in(accounts, mongo_db):
+    only, _ = accounts.provider_login(claims("only", "solo@example.com"))
+    [provider] = accounts.linked_providers(only.id)
+    with pytest.raises(AuthError, match="only way into your account"):
+        accounts.unlink_provider(only.id, provider["key"], None)
+    assert len(accounts.linked_providers(only.id)) == 1
+
+    owner = password_account(accounts, "me@example.com")
+    _, here = accounts.login("me@example.com", GOOD, "1.2.3.4")
+    accounts.begin_provider_link(owner, here)
+    accounts.finish_provider_link(owner, here, claims("work-sub", "me@example.com"))
+    _, through_provider = accounts.provider_login(claims("work-sub", "me@example.com"))
+    [linked] = accounts.linked_providers(owner)
+    accounts.unlink_provider(only.id, linked["key"], None)  # another account's: nothing happens
+    assert accounts.linked_providers(owner) == [linked]
+    accounts.unlink_provider(owner, linked["key"], here)
+    assert accounts.linked_providers(owner) == []
+    assert accounts.session_user(through_provider) is None and accounts.session_user(here)
+    with pytest.raises(LinkNeeded):  # the identity no longer opens the account
+        accounts.provider_login(claims("work-sub", "me@example.com"))
