@@ -2,9 +2,9 @@
 (oidc-provider-mock, whose users' claims each test sets) and the real stack: an unconfirmed
 e-mail is refused; a provider that vouches for someone else's address does not take over their
 password account; the owner links by the mailed link (in the signed-in browser) or from
-Settings, which ends the account's other sessions; a second identity with the same e-mail does
-not get into an account linked to the first. The account rules: tests/integration/
-test_oidc_accounts.py."""
+Settings, which ends the account's other sessions, and can unlink it; a second identity with
+the same e-mail does not get into an account linked to the first. The account rules:
+tests/integration/test_oidc_accounts.py."""
 
 from __future__ import annotations
 
@@ -197,5 +197,14 @@ def test_a_logged_in_owner_links_a_provider_in_settings(dash, browser, provider)
     # the linked identity now logs in to this account (its e-mail is another one)
     later = provider_login(browser, dash, provider, "work-sub")
     wait_logged_in(later, email)
+
+    # unlinked, the identity's session ends too (Streamlit's identity cookie stays behind)
+    page.goto(f"{dash.url}/settings")
+    page.get_by_role("button", name="Unlink").click()
+    expect(page.get_by_text(f"Linked: {provider}")).to_have_count(0)
+    assert dash.db["identities"].count_documents({"sub": "work-sub"}) == 0
+    later.goto(f"{dash.url}/settings")
+    expect(later.get_by_role("heading", name="Log in")).to_be_visible()
+    expect(later.get_by_text(f"Logged in as {email}")).to_have_count(0)
     for p in (elsewhere, page, later):
         p.context.close()
