@@ -14,8 +14,10 @@ writes it to the server log and gives app.py a generic notice to show instead.
 
 from __future__ import annotations
 
+import functools
 import logging
-from datetime import UTC, date, datetime
+import threading
+from datetime import UTC, date, datetime, timedelta
 
 import streamlit as st
 from cassandra.cluster import Session
@@ -30,6 +32,9 @@ from streamlit_app.auth import AuthError as AuthError
 from streamlit_app.auth import RateLimited as RateLimited
 from streamlit_app.auth import User as User
 from streamlit_app.auth import normalize_email as normalize_email
+from streamlit_app.auth.proxies import client_address as proxy_client_address
+from streamlit_app.auth.proxies import parse_networks
+from streamlit_app.auth.recovery import RESET_PARAM as RESET_PARAM
 from streamlit_app.queries import LIVE_MAX_HOURS as LIVE_MAX_HOURS
 from streamlit_app.queries import PERIODS as PERIODS
 from streamlit_app.queries import X_FIRST_DAY as X_FIRST_DAY
@@ -109,8 +114,10 @@ def cassandra() -> Session:
 
 
 @st.cache_resource(show_spinner=False)
-def _accounts(uri: str, name: str, secret: str, data_keys: tuple[str, ...]) -> Accounts:
-    accounts = Accounts(_mongo(uri, name), secret, data_keys)
+def _accounts(
+    uri: str, name: str, secret: str, data_keys: tuple[str, ...], idle_hours: float = 24.0
+) -> Accounts:
+    accounts = Accounts(_mongo(uri, name), secret, data_keys, timedelta(hours=idle_hours))
     accounts.ensure_indexes()
     accounts.encrypt_legacy_x_credentials()  # once per process: no plaintext X keys left behind
     return accounts
@@ -119,7 +126,13 @@ def _accounts(uri: str, name: str, secret: str, data_keys: tuple[str, ...]) -> A
 def accounts() -> Accounts:
     s = settings()
     try:
-        return _accounts(s.mongo_uri, s.mongo_db, load_secret(s), tuple(load_data_keys(s)))
+        return _accounts(
+            s.mongo_uri,
+            s.mongo_db,
+            load_secret(s),
+            tuple(load_data_keys(s)),
+            s.session_idle_hours,
+        )
     except ValueError as exc:  # a malformed TWEEKTREND_DATA_KEY; the message names no key text
         raise ServiceUnavailable(str(exc)) from exc
 
@@ -260,29 +273,76 @@ def confirm_email(token: str) -> User:
     return user
 
 
-def sign_up(email: str, password: str) -> tuple[User, str | None]:
-    """Create an unverified account and mail its confirmation link; returns the user and why
-    the mail could not be sent (None when it was), recorded in the outbox either way.
-    AuthError for a bad e-mail, a weak password or a taken e-mail."""
-    user = accounts().sign_up(email, password)
-    subject, body = accounts().verification_mail(user.email)
+def _account_mail(to: str, subject: str, body: str, kind: str) -> str | None:
+    """Send one account mail and record it in the outbox; returns the notice for the page
+    when it could not be sent (the outbox and the log keep the full text)."""
     error = shown = None
     try:
-        send_mail(settings(), user.email, subject, body)
-    except MailError as exc:  # the outbox keeps the full text; the page gets the notice
-        error, shown = str(exc), visitor_notice(exc, MAIL_NOTICE)
-    accounts().record_mail(user.email, subject, "verify", error)
-    return user, shown
-
-
-def resend_verification(email: str) -> None:
-    """Mail a new confirmation link; MailError with a generic notice when it cannot (the
-    SMTP server's address goes to the log)."""
-    subject, body = accounts().verification_mail(email)
-    try:
-        send_mail(settings(), email, subject, body)
+        send_mail(settings(), to, subject, body)
     except MailError as exc:
-        raise MailError(visitor_notice(exc, MAIL_NOTICE)) from exc
+        error, shown = str(exc), visitor_notice(exc, MAIL_NOTICE)
+    accounts().record_mail(to, subject, kind, error)
+    return shown
+
+
+def sign_up(email: str, password: str, client: str = "unknown") -> tuple[str | None, str | None]:
+    """Sign up, answering the same whether or not the address has an account: a new account
+    gets its confirmation link, an existing one's owner a notice with a reset link. Returns
+    (the new account's id, to queue keywords, or None; the notice when the mail could not be
+    sent). AuthError for a bad e-mail or a weak password, RateLimited when over a limit."""
+    done = accounts().register(email, password, client)
+    return done.user_id, _account_mail(done.email, done.subject, done.body, done.kind)
+
+
+def resend_verification(email: str, client: str = "unknown") -> None:
+    """Mail a new confirmation link (nothing for an address that has no unconfirmed account);
+    RateLimited when asked too often, MailError with a generic notice when it cannot."""
+    mail = accounts().verification_mail_for(email, client)
+    if mail is None:
+        return
+    if shown := _account_mail(normalize_email(email), *mail, "verify"):
+        raise MailError(shown)
+
+
+def request_password_reset(email: str, client: str = "unknown") -> None:
+    """Mail a reset link if the address has an account; the page answers the same either way,
+    and the mail goes out in the background so the answer takes as long for both.
+    AuthError for a malformed address, RateLimited when asked too often."""
+    mail = accounts().reset_mail_for(email, client)
+    if mail is not None:
+        to, subject, body = mail
+        threading.Thread(
+            target=_mail_in_background,
+            args=(settings(), accounts(), to, subject, body, "reset"),
+            daemon=True,
+        ).start()
+
+
+def _mail_in_background(
+    s: Settings, acc: Accounts, to: str, subject: str, body: str, kind: str
+) -> None:
+    """_account_mail off the page's thread (no Streamlit calls here: no script context)."""
+    error = None
+    try:
+        send_mail(s, to, subject, body)
+    except MailError as exc:
+        error = str(exc)
+        log.error("the %s mail could not be sent: %s", kind, exc)
+    acc.record_mail(to, subject, kind, error)
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password from a mailed reset link (once; every session of the account ends).
+    AuthError when the link is bad, expired or used, or the password is weak."""
+    return accounts().reset_password(token, new_password)
+
+
+def change_password(
+    user_id: str, current: str, new_password: str, client: str, keep_token: str | None
+) -> int:
+    """Change the password (the current one is checked, counted like a login) and end the
+    account's other sessions; returns how many ended. AuthError or RateLimited otherwise."""
+    return accounts().change_password(user_id, current, new_password, client, keep_token)
 
 
 def log_in(email: str, password: str, ip: str) -> tuple[User, str]:
@@ -352,9 +412,18 @@ def set_x_credentials(user_id: str, creds: dict[str, str] | None) -> None:
     accounts().set_x_credentials(user_id, creds)
 
 
-def trust_proxy() -> bool:
-    """Whether X-Forwarded-For names the client (TWEEKTREND_TRUST_PROXY=1)."""
-    return bool(settings().trusted_proxies)  # replaced by the trusted-proxy hop rule (issue 14)
+@functools.lru_cache(maxsize=8)
+def _trusted_networks(entries: tuple[str, ...]) -> tuple:
+    try:
+        return parse_networks(entries)
+    except ValueError as exc:  # the operator's setting is wrong: say which entry
+        raise ServiceUnavailable(str(exc)) from exc
+
+
+def client_address(peer: str | None, forwarded: list[str]) -> str:
+    """The client's address for the limits: the right-most X-Forwarded-For hop that a trusted
+    proxy (TWEEKTREND_TRUSTED_PROXIES) added, the direct peer otherwise (auth/proxies.py)."""
+    return proxy_client_address(peer, forwarded, _trusted_networks(settings().trusted_proxies))
 
 
 def today() -> date:

@@ -20,6 +20,7 @@ from streamlit_app import data
 
 COOKIE = "tweektrend_session"
 RECHECK_SECONDS = 15
+LOOPBACK = "127.0.0.1"  # st.context.ip_address reports 127.0.0.1 and ::1 as None
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")  # itsdangerous URL-safe tokens only
 
 
@@ -122,6 +123,11 @@ def link_provider(user: data.User) -> None:
     st.login()
 
 
+def token() -> str | None:
+    """This browser's session token (to keep this session when others are ended)."""
+    return st.session_state.get("auth_token")
+
+
 def log_in(token: str) -> None:
     st.session_state["auth_token"] = token
     st.session_state.pop("cookie_cleared", None)
@@ -154,10 +160,12 @@ def sync_cookie() -> None:
 
 
 def client_ip() -> str:
-    """The caller's address for rate limiting. X-Forwarded-For only counts when
-    TWEEKTREND_TRUST_PROXY=1: otherwise a client could rotate it to dodge the limit."""
-    forwarded = st.context.headers.get("X-Forwarded-For")
-    if isinstance(forwarded, str) and data.trust_proxy():
-        return forwarded.split(",")[0].strip()
-    ip = st.context.ip_address
-    return ip if isinstance(ip, str) and ip else "unknown"  # None in AppTest and bare mode
+    """The caller's address for the limits: the direct peer, or, when that is a trusted proxy
+    (TWEEKTREND_TRUSTED_PROXIES), the right-most X-Forwarded-For hop our proxies added; a
+    header from any other peer is ignored, so a client cannot rotate it to dodge a limit."""
+    headers = st.context.headers
+    peer = st.context.ip_address
+    if not peer and len(headers):  # a real connection whose peer Streamlit hides: loopback
+        peer = LOOPBACK
+    forwarded = headers.get_all("X-Forwarded-For") if len(headers) else []
+    return data.client_address(peer, forwarded)  # "unknown" in AppTest and bare mode

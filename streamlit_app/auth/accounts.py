@@ -151,9 +151,9 @@ class Accounts:
         user = self.user(user_id)
         if user is None:
             raise AuthError("Please log in again first.")
-        self._limits.claim(user.email, client or "unknown")
+        ticket = self._limits.claim(user.email, client or "unknown")
         recovery.change_password(self.users, user_id, current, new_password)
-        self._limits.succeeded(user.email, client or "unknown")
+        self._limits.succeeded(user.email, client or "unknown", ticket)
         return self._sessions.end_others(user_id, keep_token)
 
     def purge_expired(self) -> None:
@@ -173,12 +173,12 @@ class Accounts:
         The attempt is counted before the password is checked (rate_limits.py)."""
         email = normalize_email(raw_email)
         ip = ip or "unknown"
-        self._limits.claim(email, ip)
+        ticket = self._limits.claim(email, ip)
         doc = self.users.find_one({"email": email})
         if not password_matches(doc, password):
             raise AuthError("Wrong e-mail or password.")
         assert doc is not None
-        self._limits.succeeded(email, ip)
+        self._limits.succeeded(email, ip, ticket)
         if needs_rehash(doc["password_hash"]):
             self.users.update_one(
                 {"_id": doc["_id"]}, {"$set": {"password_hash": hash_password(password)}}

@@ -3,6 +3,7 @@ can act on, and the one place passwords are hashed and checked."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from typing import Any
@@ -63,6 +64,13 @@ def password_matches(doc: dict[str, Any] | None, password: str) -> bool:
         return _hasher.verify(stored, password) and doc is not None and "password_hash" in doc
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def password_stamp(doc: dict[str, Any]) -> str:
+    """A short digest of the account's current password hash (of none, for a password-less
+    account): a reset link carries it, so the link stops working once the password changes."""
+    text = f"{doc['_id']}|{doc.get('password_hash') or ''}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def needs_rehash(password_hash: str) -> bool:

@@ -1,8 +1,10 @@
-"""Sign-up: e-mail + password, a verification mail, then the onboarding keyword form."""
+"""Sign-up: e-mail + password, a verification mail, then the onboarding keyword form. The page
+answers the same whether or not the address has an account (its owner gets a mail instead),
+so it cannot be used to find out who has one."""
 
 import streamlit as st
 
-from streamlit_app import data, ui
+from streamlit_app import data, session, ui
 from streamlit_app.keyword_form import keyword_picker
 
 ui.flash()
@@ -29,13 +31,15 @@ if pending is None:
             st.error("The two passwords differ.")
         else:
             try:
-                user, error = data.sign_up(email, password)
+                user_id, error = data.sign_up(email, password, session.client_ip())
+            except data.RateLimited as exc:
+                st.error(str(exc), icon="⏳")
             except data.AuthError as exc:
                 st.error(str(exc))
             else:
                 st.session_state["signed_up"] = {
-                    "id": user.id,
-                    "email": user.email,
+                    "id": user_id,  # None when the address had an account: its owner was told
+                    "email": data.normalize_email(email),
                     "mail_error": error,
                 }
                 st.rerun()
@@ -43,17 +47,17 @@ if pending is None:
 else:
     if pending.get("mail_error"):
         st.error(
-            "Your account was created, but the confirmation mail could not be sent: "
-            f"{pending['mail_error']}"
+            f"We could not send the mail to {ui.plain(pending['email'])}: {pending['mail_error']}"
         )
     else:
         st.success(
-            f"Almost there! We sent a confirmation link to {pending['email']}. "
-            "Open it, then log in."
+            f"Almost there! We sent a mail to {ui.plain(pending['email'])}. "
+            "Open the link in it, then log in."
         )
     st.subheader("While you wait: what do you want to follow?")
     st.caption("Pick or type keywords. We start tracking them as soon as your e-mail is confirmed.")
     chosen = keyword_picker("signup_kw")
     if chosen is not None:
-        data.set_pending_keywords(pending["id"], chosen)
+        if pending["id"] is not None:  # an existing account is never touched from here
+            data.set_pending_keywords(pending["id"], chosen)
         st.success("Saved: " + ", ".join(ui.plain(k) for k in chosen))
