@@ -164,8 +164,10 @@ def client_ip() -> str:
     (TWEEKTREND_TRUSTED_PROXIES), the right-most X-Forwarded-For hop our proxies added; a
     header from any other peer is ignored, so a client cannot rotate it to dodge a limit."""
     headers = st.context.headers
+    connected = isinstance(headers.get("Host"), str)  # False in AppTest and bare mode
     peer = st.context.ip_address
-    if not peer and len(headers):  # a real connection whose peer Streamlit hides: loopback
-        peer = LOOPBACK
-    forwarded = headers.get_all("X-Forwarded-For") if len(headers) else []
-    return data.client_address(peer, forwarded)  # "unknown" in AppTest and bare mode
+    if not isinstance(peer, str) or not peer:
+        peer = LOOPBACK if connected else None  # Streamlit reports a loopback peer as None
+    forwarded = headers.get_all("X-Forwarded-For") if connected else []
+    forwarded = [line for line in forwarded if isinstance(line, str)]
+    return data.client_address(peer, forwarded)  # "unknown" without a connection

@@ -54,33 +54,37 @@ with st.form("x_keys", clear_on_submit=True):
 
 st.subheader("Password")
 st.caption("Changing your password logs out your other sessions (other browsers and devices).")
-with st.form("password", clear_on_submit=True):
-    current = st.text_input(
-        "Current password", type="password", key="pw_current", autocomplete="current-password"
-    )
-    new = st.text_input(
-        "New password", type="password", key="pw_new", autocomplete="new-password",
-        help=f"At least {data.MIN_PASSWORD_CHARS} characters, mixing letters with digits or "
-        "symbols.",
-    )
-    repeat = st.text_input(
-        "Repeat new password", type="password", key="pw_repeat", autocomplete="new-password"
-    )
-    if st.form_submit_button("Change password"):
-        if new != repeat:
-            st.error("The two new passwords differ.")
+if st.toggle("Change my password", key="pw_open"):
+    with st.form("password", clear_on_submit=True):
+        current = st.text_input(
+            "Current password", type="password", key="pw_current", autocomplete="current-password"
+        )
+        new = st.text_input(
+            "New password",
+            type="password",
+            key="pw_new",
+            autocomplete="new-password",
+            help=f"At least {data.MIN_PASSWORD_CHARS} characters, mixing letters with digits "
+            "or symbols.",
+        )
+        repeat = st.text_input(
+            "Repeat new password", type="password", key="pw_repeat", autocomplete="new-password"
+        )
+        changed = st.form_submit_button("Change password")
+    if changed and new != repeat:
+        st.error("The two new passwords differ.")
+    elif changed:
+        try:
+            ended = data.change_password(
+                user.id, current, new, session.client_ip(), session.token()
+            )
+        except data.RateLimited as exc:
+            st.error(str(exc), icon="⏳")
+        except data.AuthError as exc:
+            st.error(str(exc))
         else:
-            try:
-                ended = data.change_password(
-                    user.id, current, new, session.client_ip(), session.token()
-                )
-            except data.RateLimited as exc:
-                st.error(str(exc), icon="⏳")
-            except data.AuthError as exc:
-                st.error(str(exc))
-            else:
-                others = f"{ended} other session{'s' if ended != 1 else ''}"
-                st.success(f"Password changed; {others} logged out.")
+            others = f"{ended} other session{'s' if ended != 1 else ''}"
+            st.success(f"Password changed; {others} logged out.")
 
 if session.oidc_configured():
     st.subheader("Identity providers")
