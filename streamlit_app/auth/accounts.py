@@ -136,7 +136,7 @@ class Accounts:
         """Set a new password from a reset link (once) and end every session of the account;
         AuthError when the link is bad, expired or used, or the password is weak."""
         user_id = recovery.reset_password(
-            self.users, self._signer, token, new_password, max_age
+            self.users, self._signer, token, new_password, self.attempts, max_age
         )
         self._sessions.end_others(user_id)
         user = self.user(user_id)

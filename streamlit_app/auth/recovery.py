@@ -3,9 +3,11 @@ signs up with their address.
 
 The reset link signs (account id, stamp of the current password hash) and lives RESET_MAX_AGE:
 once any password is set the stamp no longer matches, so a link works once, and an older link
-dies with it. The new password is written by a compare-and-set on the old hash, so two parallel
-uses of one link cannot both succeed. Opening a reset link proves the mailbox, so it also
-confirms an unconfirmed account (dropping keywords someone else may have queued at sign-up).
+dies with it. Before the new password is written, the use inserts a marker whose `_id` is the
+link's digest: an insert is the one write FerretDB 1.24 makes atomic (its updates are not, see
+rate_limits.py), so of two parallel uses of one link exactly one gets through. Opening a reset
+link proves the mailbox, so it also confirms an unconfirmed account (dropping keywords someone
+else may have queued at sign-up).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired
 from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError
 
-from streamlit_app.auth.common import now
+from streamlit_app.auth.common import digest, now
 from streamlit_app.auth.errors import AuthError
 from streamlit_app.auth.passwords import (
     hash_password,
@@ -76,6 +79,7 @@ def reset_password(
     signer: Signer,
     token: str,
     new_password: str,
+    used: Collection,
     max_age: timedelta = RESET_MAX_AGE,
 ) -> str:
     """Set the password of a reset link's account; returns the account id. AuthError when the
@@ -97,9 +101,18 @@ def reset_password(
     if not doc.get("verified"):  # the mailbox is proven: confirm, and drop queued keywords
         update["$set"].update({"verified": True, "verified_at": now(), "pending_keywords": []})
         update["$unset"] = {EXPIRES_FIELD: ""}
-    won = users.update_one({"_id": user_id, "password_hash": doc.get("password_hash")}, update)
-    if won.modified_count != 1:
-        raise AuthError(USED)  # a parallel use of the same link got there first
+    try:  # the link's one use (a marker that outlives the link; the TTL/purge removes it)
+        used.insert_one(
+            {
+                "_id": f"reset-used:{digest(user_id, stamp)}",
+                "key": "reset-used",
+                "n": 0,
+                "expires_at": now() + max(max_age, RESET_MAX_AGE),
+            }
+        )
+    except DuplicateKeyError as exc:
+        raise AuthError(USED) from exc  # a parallel use of the same link got there first
+    users.update_one({"_id": user_id}, update)
     return user_id
 
 

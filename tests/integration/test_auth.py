@@ -6,6 +6,7 @@ tests/unit/test_auth_rules.py, tests/unit/test_client_address.py)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -326,15 +327,18 @@ def test_two_parallel_uses_of_one_reset_link_set_one_password(accounts):
     _, _, body = accounts.reset_mail_for("me@example.com", "ip")
     token = _link(body, "reset=").split("reset=")[1]
 
+    start = threading.Barrier(8)
+
     def use(password: str) -> str | None:
+        start.wait()  # all at once
         try:
             accounts.reset_password(token, password)
             return password
         except AuthError:
             return None
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        winners = [p for p in pool.map(use, [f"Parallel-{i}-pass!" for i in range(4)]) if p]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        winners = [p for p in pool.map(use, [f"Parallel-{i}-pass!" for i in range(8)]) if p]
     assert len(winners) == 1
     accounts.login("me@example.com", winners[0], "ip")
 
