@@ -51,7 +51,9 @@ def spark():
 
     conf = spark_config(Settings.from_env(), master="local[2]", shuffle_partitions=4,
                         driver_memory="2g")
-    return create_session(conf)
+    session = create_session(conf)
+    yield session
+    session.stop()  # no local Spark left for the tests that check runs start none
 
 
 @pytest.fixture(scope="module")
