@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from streamlit_app.auth.rate_limits import CLIENT
 from tests.e2e.browser import (
     PASSWORD,
     expect,
@@ -30,6 +31,7 @@ from tests.e2e.dashboard_server import CHROMIUM, running_dashboard
 pytestmark = pytest.mark.e2e
 
 LOCKED = "Too many failed logins"
+LIMIT_PER_CLIENT = CLIENT.free  # the failure that locks the client
 ALERT = re.compile(f"Wrong e-mail or password|{LOCKED}")
 
 
@@ -112,6 +114,24 @@ def test_behind_a_trusted_proxy_only_the_hop_it_added_names_the_client(dash, bro
     assert LOCKED in seen[-1], seen
     # another client behind the same proxy is not locked out by the first one's failures
     page.context.set_extra_http_headers({"X-Forwarded-For": "203.0.113.8"})
+    log_in(page, dash.url, email, PASSWORD)
+    wait_logged_in(page, email)
+    page.context.close()
+
+
+def test_a_password_sprayed_over_many_accounts_is_slowed(dash, browser):
+    page = new_page(browser)
+    page.context.set_extra_http_headers({"X-Forwarded-For": "203.0.113.66"})  # one client
+    seen = [
+        _try_login(page, dash.url, f"spray{i}-{uuid.uuid4().hex[:4]}@example.com", "Summer2026!")
+        for i in range(LIMIT_PER_CLIENT + 2)
+    ]
+    assert all("Wrong" in m for m in seen[: LIMIT_PER_CLIENT - 1]), seen
+    assert "Too many failed logins from your network" in seen[-1], seen
+    # other clients behind the proxy go on as before
+    email = _email("bystander")
+    make_user(dash, email, ["bts"])
+    page.context.set_extra_http_headers({"X-Forwarded-For": "203.0.113.67"})
     log_in(page, dash.url, email, PASSWORD)
     wait_logged_in(page, email)
     page.context.close()
