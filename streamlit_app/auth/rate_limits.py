@@ -109,6 +109,12 @@ def counter_id(scope: str, *key: str) -> str:
     return f"{scope}:{digest(*key)}"
 
 
+def _later(expires_at: datetime, last: dict[str, Any] | None) -> datetime:
+    """A new ticket never expires before the one it follows, so the newest is the last to go."""
+    previous = as_utc(last.get("expires_at")) if last else None
+    return max(expires_at, previous) if previous else expires_at
+
+
 class Counters:
     """Both kinds of counter over one collection of tickets."""
 
@@ -154,7 +160,7 @@ class Counters:
             fields = {
                 "streak": streak,
                 "locked_until": at + lock if lock else None,
-                "expires_at": at + rule.memory + (lock or timedelta()),
+                "expires_at": _later(at + rule.memory + (lock or timedelta()), last),
             }
             if self._take(_key, n, fields):
                 return n
@@ -186,7 +192,11 @@ class Counters:
             streak = streak_of(last, own)
             # a lock set by someone else's attempt since ours stays
             keep = last.get("locked_until") if streak and last["n"] != own else None
-            fields = {"streak": streak, "locked_until": keep, "expires_at": at + rule.memory}
+            fields = {
+                "streak": streak,
+                "locked_until": keep,
+                "expires_at": _later(at + rule.memory, last),
+            }
             if self._take(_key, int(last["n"]) + 1, fields):
                 return
 
