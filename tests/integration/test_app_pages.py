@@ -184,7 +184,9 @@ def test_signup_errors_then_mail_then_onboarding(env):
     again.text_input(key="su_password").input(PASSWORD)
     again.text_input(key="su_confirm").input(PASSWORD)
     again.button[0].click().run()
-    assert "already exists" in texts(again)
+    # the same answer as a new sign-up; the owner is told by mail
+    assert "Almost there" in texts(again) and "already exists" not in texts(again)
+    assert "already has an account" in read_mailbox(settings, email)[-1].body
     # opening the link verifies and registers the pending keywords
     link = AppTest.from_file(APP, default_timeout=30)
     link.query_params["verify"] = mail.links[0].split("verify=")[1]

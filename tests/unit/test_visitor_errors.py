@@ -63,8 +63,11 @@ def test_an_uncaught_error_shows_no_message(mongo_with_password_is_down, monkeyp
 
 def test_a_visitor_never_sees_the_smtp_server(monkeypatch, caplog):
     class Accounts:
-        def verification_mail(self, email):
+        def verification_mail_for(self, email, client):
             return "Confirm", "link"
+
+        def record_mail(self, email, subject, kind, error):
+            pass
 
     def refuse(*_args):
         raise data.MailError("Could not send mail through SMTP at smtp.internal.example:2525")
@@ -82,11 +85,9 @@ def test_sign_up_records_the_full_mail_error_and_shows_the_notice(monkeypatch):
     recorded = []
 
     class Accounts:
-        def sign_up(self, email, password):
-            return _user(email)
-
-        def verification_mail(self, email):
-            return "Confirm", "link"
+        def register(self, email, password, client):
+            return type("Registered", (), {"user_id": "u1", "email": email, "subject": "Confirm",
+                                           "body": "link", "kind": "verify"})()
 
         def record_mail(self, email, subject, kind, error):
             recorded.append(error)
@@ -96,10 +97,6 @@ def test_sign_up_records_the_full_mail_error_and_shows_the_notice(monkeypatch):
 
     monkeypatch.setattr(data, "accounts", Accounts)
     monkeypatch.setattr(data, "send_mail", refuse)
-    _user_obj, shown = data.sign_up("someone@example.org", "pw")
+    _user_id, shown = data.sign_up("someone@example.org", "pw")
     assert shown == data.MAIL_NOTICE
     assert recorded and "smtp.internal.example" in recorded[0], "the outbox keeps the cause"
-
-
-def _user(email: str):
-    return type("FakeUser", (), {"id": "u1", "email": email})()
