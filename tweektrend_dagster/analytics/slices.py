@@ -81,11 +81,13 @@ class DaySlices:
         return self.spark.read.option("basePath", path).parquet(
             *[f"{path}/{SLICE}={h}" for h in hours])
 
-    def stage(self, staging: str, tables: dict[str, DataFrame]) -> None:
-        """Write the recomputed hours' slices under the run's staging folder."""
+    def stage(self, staging: str, tables: dict[str, DataFrame], hours: int) -> None:
+        """Write the recomputed hours' slices under the run's staging folder: one file per
+        slice (one hour, the usual refresh: no shuffle for it)."""
         for name in ORDER:
-            tables[name].repartition(SLICE).write.partitionBy(SLICE).parquet(
-                f"{staging}/_slices/{name}")
+            df = tables[name]
+            df = df.coalesce(1) if hours == 1 else df.repartition(SLICE)
+            df.write.partitionBy(SLICE).parquet(f"{staging}/_slices/{name}")
 
     def publish(self, staging: str, day: date, hours: Iterable[int]) -> None:
         """Replace the slices of `hours` with the staged ones (an hour staged without rows in a
