@@ -21,6 +21,7 @@ def test_every_published_port_is_bound_to_127_0_0_1():
     assert not open_ports, f"published on every interface: {open_ports}"
 
 
-def test_the_file_says_its_servers_have_no_authentication():
+def test_the_file_says_what_it_protects_and_what_not():
     head = COMPOSE.read_text().split("\nname:")[0].lower()
-    assert "no authentication" in head and "127.0.0.1" in head
+    assert "requires a login" in head and "127.0.0.1" in head
+    assert "no authentication" in head  # the optional Spark master's, said plainly

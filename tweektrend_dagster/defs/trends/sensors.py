@@ -78,7 +78,7 @@ def build_ingestion_sensor(
         since = datetime.fromisoformat(cursor["since"]) if cursor.get("since") else None
         with cassandra.session() as session:
             progress = read_progress(
-                session, kafka.bootstrap_servers, kafka.topic, kafka.consumer_group
+                session, kafka.client_config(), kafka.topic, kafka.consumer_group
             )
             changed = changed_days(session, cursor["seen"], since)
 
