@@ -44,6 +44,8 @@ def feed(keywords: list[str], limit: int) -> None:
                 action = ui.tweet_card(row, url, key, actions=x_enabled)
                 if action:
                     st.session_state["x_pending"] = (action, int(row["id"]))
+                    # a click reruns only this fragment; the confirm panel below needs a full run
+                    st.rerun(scope="app")
 
 
 feed(chosen, limit)
