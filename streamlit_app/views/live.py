@@ -60,9 +60,11 @@ if pending and x_enabled:
         if a.button("Confirm", type="primary", key="x_go"):
             try:
                 st.success(data.x_action(user.id, action, tweet_id, text))
+                st.session_state.pop("x_reply", None)  # the next reply starts empty
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(str(exc))  # the reply's text is kept for another try
             st.session_state.pop("x_pending", None)
         if b.button("Cancel", key="x_cancel"):
             st.session_state.pop("x_pending", None)
+            st.session_state.pop("x_reply", None)
             st.rerun()
