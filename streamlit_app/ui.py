@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from streamlit_app import charts
+from streamlit_app import charts, data
 
 # Markdown and HTML control characters; escaped so user-supplied text renders literally.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -124,3 +124,18 @@ def period_label(p: dict) -> str:
 
 def pct(value: float | None) -> str | None:
     return None if value is None else f"{value:+.1f}%"
+
+
+def new_password(label: str, key: str, repeat_label: str, repeat_key: str) -> tuple[str, str]:
+    """A new password and its repeat, inside a form (sign-up, reset, change in Settings)."""
+    new = st.text_input(
+        label,
+        type="password",
+        key=key,
+        autocomplete="new-password",
+        help=f"At least {data.MIN_PASSWORD_CHARS} characters, mixing letters with digits "
+        "or symbols.",
+    )
+    repeat = st.text_input(repeat_label, type="password", key=repeat_key,
+                           autocomplete="new-password")
+    return new, repeat

@@ -5,6 +5,7 @@ Each one fails with a message that names the server and how to start it, never a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from cassandra import ConsistencyLevel
@@ -18,8 +19,9 @@ from cassandra.cluster import (
 )
 from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
 from pymongo import MongoClient
+from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import PyMongoError
+from pymongo.errors import OperationFailure, PyMongoError
 
 from tweektrend_dagster.config import Settings
 from tweektrend_dagster.contracts.errors import ServiceUnavailable
@@ -181,6 +183,27 @@ def connect_mongo(uri: str, database: str) -> Database:
         raise ServiceUnavailable(
             f"MongoDB (FerretDB) is not reachable at {uri}. {START_HINT}") from exc
     return client[database]
+
+
+NOT_IMPLEMENTED = 238  # the server's error code for an option it does not have
+
+
+def ensure_ttl_index(collection: Collection, field: str,
+                     partial: Mapping[str, Any] | None = None, after_seconds: int = 0) -> bool:
+    """A TTL index deleting documents `after_seconds` past their `field` (a date); False when
+    the server has no TTL indexes (FerretDB 1.x refuses them with NotImplemented; they came in
+    FerretDB 2.0), which leaves the deleting to the caller's purge."""
+    options: dict[str, Any] = {"expireAfterSeconds": after_seconds, "name": f"{field}_ttl"}
+    if partial:
+        options["partialFilterExpression"] = dict(partial)
+    try:
+        collection.create_index(field, **options)
+    except OperationFailure as error:
+        if error.code != NOT_IMPLEMENTED:
+            raise
+        collection.create_index(field, name=f"{field}_purge")  # so a purge finds them fast
+        return False
+    return True
 
 
 def mongo_database(settings: Settings) -> Database:

@@ -13,29 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo.collection import Collection
-from pymongo.errors import OperationFailure
 
 from streamlit_app.auth.common import now
-
-NOT_IMPLEMENTED = 238  # the server's error code for an option it does not have
-
-
-def ensure_ttl_index(
-    collection: Collection, field: str, partial: Mapping[str, Any] | None = None
-) -> bool:
-    """A TTL index deleting documents once `field` (a date) has passed; False when the server
-    has no TTL indexes (FerretDB 1.x), which leaves the work to a `Purge`."""
-    options: dict[str, Any] = {"expireAfterSeconds": 0, "name": f"{field}_ttl"}
-    if partial:
-        options["partialFilterExpression"] = dict(partial)
-    try:
-        collection.create_index(field, **options)
-    except OperationFailure as error:
-        if error.code != NOT_IMPLEMENTED:
-            raise
-        collection.create_index(field, name=f"{field}_purge")  # so the purge finds them fast
-        return False
-    return True
+from tweektrend_dagster.clients import ensure_ttl_index as ensure_ttl_index
 
 
 class Purge:

@@ -16,17 +16,8 @@ def reset_form(token: str) -> None:
     """The new-password form of a mailed reset link (kept in the session, out of the URL)."""
     st.title("Choose a new password")
     with st.form("reset"):
-        new = st.text_input(
-            "New password",
-            type="password",
-            key="rs_new",
-            autocomplete="new-password",
-            help=f"At least {data.MIN_PASSWORD_CHARS} characters, mixing letters with digits "
-            "or symbols.",
-        )
-        repeat = st.text_input(
-            "Repeat new password", type="password", key="rs_repeat", autocomplete="new-password"
-        )
+        new, repeat = ui.new_password("New password", "rs_new", "Repeat new password",
+                                      "rs_repeat")
         submitted = st.form_submit_button("Set new password", type="primary")
     if submitted:
         if new != repeat:

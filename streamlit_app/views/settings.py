@@ -59,17 +59,8 @@ if st.toggle("Change my password", key="pw_open"):
         current = st.text_input(
             "Current password", type="password", key="pw_current", autocomplete="current-password"
         )
-        new = st.text_input(
-            "New password",
-            type="password",
-            key="pw_new",
-            autocomplete="new-password",
-            help=f"At least {data.MIN_PASSWORD_CHARS} characters, mixing letters with digits "
-            "or symbols.",
-        )
-        repeat = st.text_input(
-            "Repeat new password", type="password", key="pw_repeat", autocomplete="new-password"
-        )
+        new, repeat = ui.new_password("New password", "pw_new", "Repeat new password",
+                                      "pw_repeat")
         changed = st.form_submit_button("Change password")
     if changed and new != repeat:
         st.error("The two new passwords differ.")

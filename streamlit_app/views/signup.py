@@ -14,17 +14,8 @@ pending = st.session_state.get("signed_up")
 if pending is None:
     with st.form("signup"):
         email = st.text_input("E-mail", key="su_email", autocomplete="email")
-        password = st.text_input(
-            "Password",
-            type="password",
-            key="su_password",
-            help=f"At least {data.MIN_PASSWORD_CHARS} characters, mixing letters "
-            "with digits or symbols.",
-            autocomplete="new-password",
-        )
-        confirm = st.text_input(
-            "Repeat password", type="password", key="su_confirm", autocomplete="new-password"
-        )
+        password, confirm = ui.new_password("Password", "su_password", "Repeat password",
+                                            "su_confirm")
         submitted = st.form_submit_button("Sign up", type="primary")
     if submitted:
         if password != confirm:

@@ -27,14 +27,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError, OperationFailure
+from pymongo.errors import DuplicateKeyError
 
+from tweektrend_dagster.clients import ensure_ttl_index
 from tweektrend_dagster.contracts.names import LIVE_COUNTS
 from tweektrend_dagster.contracts.periods import Period
 from tweektrend_dagster.text.timeseries import pct_change
 
 POST, HOUR_USER, DAY_USER = "post", "hour_user", "day_user"  # the kinds of facts counted
-NOT_IMPLEMENTED = 238  # the server's error code for an option it does not have
 KEEP_DAYS = 7  # a day's live document outlives its late grace by days; then the batch has it
 
 
@@ -93,11 +93,8 @@ def apply_live_counts(db: Database, counts: Iterable[FactCount], batch_id: int,
 def ensure_live_indexes(db: Database) -> None:
     collection = db[LIVE_COUNTS]
     collection.create_index("as_of")  # newest_live
-    try:
-        collection.create_index("updated_at", expireAfterSeconds=KEEP_DAYS * 86_400)
-    except OperationFailure as error:
-        if error.code != NOT_IMPLEMENTED:
-            raise  # FerretDB 1.x has no TTL indexes: purge_old_live does their work there
+    # FerretDB 1.x has no TTL indexes: purge_old_live does their work there
+    ensure_ttl_index(collection, "updated_at", after_seconds=KEEP_DAYS * 86_400)
 
 
 def purge_old_live(db: Database, today: date, keep_days: int = KEEP_DAYS) -> int:
