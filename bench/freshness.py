@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.dagster_runs import dagster_runs  # noqa: E402
-from bench.procstat import tree_cpu  # noqa: E402
+from bench.procstat import stack_cpu  # noqa: E402
 
 
 def probe_payload(keyword: str, n: int, when: datetime) -> bytes:
@@ -42,17 +42,6 @@ def probe_payload(keyword: str, n: int, when: datetime) -> bytes:
         "includes": {"users": [{"id": "4242", "username": "freshness_bench",
                                 "name": "Freshness bench"}]},
     }).encode()
-
-
-def stack_cpu(home: Path) -> dict[str, float]:
-    """CPU seconds of every process of the stack (run/<name>.pid) with its children."""
-    out = {}
-    for pidfile in sorted((home / "run").glob("*.pid")):
-        try:
-            out[pidfile.stem] = tree_cpu(int(pidfile.read_text().split()[0]))
-        except (OSError, ValueError):
-            continue
-    return out
 
 
 def quantile(values: list[float], q: float) -> float:

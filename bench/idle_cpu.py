@@ -21,20 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.procstat import tree_cpu  # noqa: E402
+from bench.procstat import stack_cpu  # noqa: E402
 
 IN_FLIGHT = ('{"query":"{ runsOrError(filter:{statuses:[STARTED,STARTING]}) '
              '{ ... on Runs { results { jobName } } } }"}')
-
-
-def stack_pids(run_dir: Path) -> dict[str, int]:
-    """The stack's processes by name, from the launcher's PID files (first token: the pid)."""
-    pids = {}
-    for f in sorted(run_dir.glob("*.pid")):
-        first = f.read_text().split()[0] if f.read_text().strip() else ""
-        if first.isdigit():
-            pids[f.stem] = int(first)
-    return pids
 
 
 def runs_in_flight(url: str) -> list[str] | None:
@@ -55,17 +45,16 @@ def main() -> None:
     ap.add_argument("--every", type=float, default=10.0)
     args = ap.parse_args()
     settings = Settings.from_env()
-    pids = stack_pids(settings.home / "run")
     url = f"http://{settings.host}:{settings.dagster_port}"
-    print(f"processes: {', '.join(f'{k} {v}' for k, v in pids.items())}")
     idle: dict[str, list[float]] = defaultdict(list)
     every: dict[str, list[float]] = defaultdict(list)
-    before, at = {k: tree_cpu(p) for k, p in pids.items()}, time.monotonic()
+    before, at = stack_cpu(settings.home), time.monotonic()
+    print(f"processes: {', '.join(before)}")
     for _ in range(max(1, int(args.minutes * 60 / args.every))):
         time.sleep(args.every)
-        now, t = {k: tree_cpu(p) for k, p in pids.items()}, time.monotonic()
+        now, t = stack_cpu(settings.home), time.monotonic()
         # a child that ended (a run's process) takes its CPU with it: never below zero
-        use = {k: max(0.0, 100 * (now[k] - before[k]) / (t - at)) for k in pids}
+        use = {k: max(0.0, 100 * (now[k] - before.get(k, now[k])) / (t - at)) for k in now}
         before, at = now, t
         runs = runs_in_flight(url)
         for k, v in use.items():

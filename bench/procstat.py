@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from pathlib import Path
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -34,3 +35,14 @@ def children(pid: int) -> list[int]:
 def tree_cpu(pid: int) -> float:
     """CPU seconds of a process and all its descendants that are still running."""
     return proc_cpu(pid) + sum(tree_cpu(child) for child in children(pid))
+
+
+def stack_cpu(home: Path) -> dict[str, float]:
+    """CPU seconds of every process of the stack (run/<name>.pid) with its children."""
+    out = {}
+    for pidfile in sorted((home / "run").glob("*.pid")):
+        try:
+            out[pidfile.stem] = tree_cpu(int(pidfile.read_text().split()[0]))
+        except (OSError, ValueError, IndexError):
+            continue
+    return out

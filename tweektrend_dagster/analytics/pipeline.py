@@ -213,7 +213,9 @@ def _tokens_of(store: AggregateStore, tweets: DataFrame, days: list[date],
 
 
 def _publish_tables(store: AggregateStore, staging: str, tables: dict[str, DataFrame],
-                    days: list[date]):  # noqa: ANN202
+                    days: list[date]
+                    ) -> tuple[dict[tuple[str, date], int], dict[date, list[dict[str, Any]]],
+                               dict[date, int]]:
     """Write the day tables (one write per table), then read back their row counts, preview
     and tweets per day (job 10) and move them into place."""
     for name in TABLES:
