@@ -1,4 +1,5 @@
-"""Keyword normalisation, the Aho-Corasick matcher and the Mongo keyword registry."""
+"""Keyword normalisation, the rule language, the Aho-Corasick matcher and the Mongo keyword
+registry."""
 
 from tweektrend_dagster.keywords.matcher import KeywordMatcher
 from tweektrend_dagster.keywords.normalize import (
@@ -9,13 +10,27 @@ from tweektrend_dagster.keywords.normalize import (
     normalize_text,
 )
 from tweektrend_dagster.keywords.registry import KeywordRegistry
+from tweektrend_dagster.keywords.rules import (
+    MAX_RULE_CHARS,
+    Rule,
+    RuleError,
+    legacy_rule,
+    parse_rule,
+    rule_from_canonical,
+)
 
 __all__ = [
     "MAX_KEYWORD_CHARS",
+    "MAX_RULE_CHARS",
     "InvalidKeyword",
     "KeywordMatcher",
     "KeywordRegistry",
+    "Rule",
+    "RuleError",
     "display_keyword",
+    "legacy_rule",
     "normalize_keyword",
     "normalize_text",
+    "parse_rule",
+    "rule_from_canonical",
 ]

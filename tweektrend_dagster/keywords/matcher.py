@@ -20,46 +20,9 @@ from collections.abc import Iterable
 
 import ahocorasick
 
+from tweektrend_dagster.keywords.boundaries import is_word_char, is_word_letter
 from tweektrend_dagster.keywords.normalize import normalize_keyword, normalize_text
 from tweektrend_dagster.tweets.model import Tweet
-
-# Scripts written without spaces between words: substrings are real matches there.
-_UNSPACED_RANGES = (
-    (0x0E00, 0x0EFF),  # Thai, Lao
-    (0x1000, 0x109F),  # Myanmar
-    (0x1100, 0x11FF),  # Hangul jamo
-    (0x1780, 0x17FF),  # Khmer
-    (0x2E80, 0x2FDF),  # CJK radicals
-    (0x3040, 0x30FF),  # Hiragana, Katakana
-    (0x3130, 0x318F),  # Hangul compatibility jamo
-    (0x3400, 0x4DBF),  # CJK extension A
-    (0x4E00, 0x9FFF),  # CJK unified ideographs
-    (0xA960, 0xA97F),  # Hangul jamo extended A
-    (0xAC00, 0xD7FF),  # Hangul syllables, jamo extended B
-    (0xF900, 0xFAFF),  # CJK compatibility ideographs
-    (0xFF66, 0xFFDC),  # half-width Katakana and Hangul
-    (0x20000, 0x3134F),  # CJK extensions B-G
-)
-
-
-def _unspaced(ch: str) -> bool:
-    code = ord(ch)
-    if code < 0x0E00:
-        return False
-    return any(lo <= code <= hi for lo, hi in _UNSPACED_RANGES)
-
-
-def _is_word_char(ch: str) -> bool:
-    """A letter or digit of a space-separated script."""
-    if ch < "\x80":
-        return ch.isalnum()
-    return ch.isalnum() and not _unspaced(ch)
-
-
-def _is_word_letter(ch: str) -> bool:
-    if ch < "\x80":
-        return ch.isalpha()
-    return ch.isalpha() and not _unspaced(ch)
 
 
 class KeywordMatcher:
@@ -72,7 +35,7 @@ class KeywordMatcher:
             automaton = ahocorasick.Automaton()
             for kw in self._keywords:
                 # Boundary needs are decided once per keyword, not per hit.
-                automaton.add_word(kw, (kw, len(kw), _is_word_char(kw[0]), _is_word_char(kw[-1])))
+                automaton.add_word(kw, (kw, len(kw), is_word_char(kw[0]), is_word_char(kw[-1])))
             automaton.make_automaton()
             self._automaton = automaton
 
@@ -107,9 +70,9 @@ class KeywordMatcher:
             if kw in found:
                 continue
             start = end - length + 1
-            if need_left and start > 0 and _is_word_char(text[start - 1]):
+            if need_left and start > 0 and is_word_char(text[start - 1]):
                 continue
-            if need_right and end < last and _is_word_letter(text[end + 1]):
+            if need_right and end < last and is_word_letter(text[end + 1]):
                 continue
             found.add(kw)
         return found

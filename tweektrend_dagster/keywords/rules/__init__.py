@@ -1,0 +1,20 @@
+"""The rule language: a subset of X API v2 filtered-stream rule syntax (docs/RULES.md), parsed
+into one tree, evaluated by one RuleSet (producer and Spark backfill alike) and translated into
+X filtered-stream rule values."""
+
+from tweektrend_dagster.keywords.rules.errors import RuleError
+from tweektrend_dagster.keywords.rules.syntax import (
+    MAX_RULE_CHARS,
+    parse_rule,
+    rule_from_canonical,
+)
+from tweektrend_dagster.keywords.rules.tree import Rule, legacy_rule
+
+__all__ = [
+    "MAX_RULE_CHARS",
+    "Rule",
+    "RuleError",
+    "legacy_rule",
+    "parse_rule",
+    "rule_from_canonical",
+]

@@ -1,0 +1,225 @@
+"""The parsed form of a rule: immutable nodes, their canonical text, and the Rule with its key.
+
+Nodes compare by meaning only; `span` (where the node was typed) is kept for error messages and
+ignored by equality, so a rule typed twice with different spacing is the same tree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Union
+
+from tweektrend_dagster.keywords.normalize import normalize_keyword
+
+_NO_SPAN = (0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A word or an exact phrase (normalised like a keyword), searched in the text."""
+
+    value: str
+    span: tuple[int, int] = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Hashtag:
+    value: str  # case-folded, without '#'
+    span: tuple[int, int] = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    value: str  # case-folded, without '@'
+    span: tuple[int, int] = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class From:
+    value: str  # case-folded username or numeric user id
+    span: tuple[int, int] = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Lang:
+    value: str  # lower-case language code
+    span: tuple[int, int] = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Is:
+    value: str  # "retweet" | "reply" | "quote"
+    span: tuple[int, int] = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Has:
+    value: str  # "links" | "media" | "hashtags" | "mentions"
+    span: tuple[int, int] = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    child: Node
+    span: tuple[int, int] = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    children: tuple[Node, ...]
+    span: tuple[int, int] = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    children: tuple[Node, ...]
+    span: tuple[int, int] = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+Node = Union[Text, Hashtag, Mention, From, Lang, Is, Has, Not, And, Or]  # noqa: UP007
+# Atoms that anchor a rule: X calls the others (lang:, is:, has:) non-standalone operators.
+ANCHOR_TYPES = (Text, Hashtag, Mention, From)
+IS_VALUES = ("retweet", "reply", "quote")
+HAS_VALUES = ("links", "media", "hashtags", "mentions")
+
+
+def make_and(children: list[Node], span: tuple[int, int] = _NO_SPAN) -> Node:
+    """AND of the children: nested ANDs flattened, repeats dropped, one child is itself."""
+    return _combine(And, children, span)
+
+
+def make_or(children: list[Node], span: tuple[int, int] = _NO_SPAN) -> Node:
+    """OR of the children: nested ORs flattened, repeats dropped, one child is itself."""
+    return _combine(Or, children, span)
+
+
+def _combine(kind: type, children: list[Node], span: tuple[int, int]) -> Node:
+    flat: list[Node] = []
+    for child in children:
+        for part in child.children if isinstance(child, kind) else (child,):
+            if part not in flat:
+                flat.append(part)
+    if len(flat) == 1:
+        return flat[0]
+    return kind(tuple(flat), span)
+
+
+def anchored(node: Node) -> bool:
+    """Whether every post the node matches must contain one of its words, phrases, #hashtags,
+    @mentions or be from: one of its authors (so a literal search can find its candidates)."""
+    if isinstance(node, ANCHOR_TYPES):
+        return True
+    if isinstance(node, And):
+        return any(anchored(child) for child in node.children)
+    if isinstance(node, Or):
+        return all(anchored(child) for child in node.children)
+    return False
+
+
+# ---- canonical text ------------------------------------------------------------------------------
+
+_QUOTE_CHARS = frozenset(' ()"\u3000:')
+
+
+def _text_literal(value: str) -> str:
+    # Bare only when the tokenizer reads it back as the same single term.
+    if (
+        value[0] in "-#@＃＠"
+        or value in ("OR", "AND")
+        or any(ch in _QUOTE_CHARS or ch.isspace() for ch in value)
+    ):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return value
+
+
+def canonical_text(node: Node) -> str:
+    """The rule in the language, one deterministic spelling: normalised values, written order,
+    single spaces, ` OR ` between branches, parentheses only where needed (and around an AND
+    inside an OR, for the reader)."""
+    if isinstance(node, Text):
+        return _text_literal(node.value)
+    if isinstance(node, Hashtag):
+        return "#" + node.value
+    if isinstance(node, Mention):
+        return "@" + node.value
+    if isinstance(node, From):
+        return "from:" + node.value
+    if isinstance(node, Lang):
+        return "lang:" + node.value
+    if isinstance(node, Is):
+        return "is:" + node.value
+    if isinstance(node, Has):
+        return "has:" + node.value
+    if isinstance(node, Not):
+        inner = canonical_text(node.child)
+        return "-(" + inner + ")" if isinstance(node.child, (And, Or)) else "-" + inner
+    if isinstance(node, And):
+        return " ".join(
+            "(" + canonical_text(c) + ")" if isinstance(c, Or) else canonical_text(c)
+            for c in node.children
+        )
+    if isinstance(node, Or):
+        return " OR ".join(
+            "(" + canonical_text(c) + ")" if isinstance(c, And) else canonical_text(c)
+            for c in node.children
+        )
+    raise TypeError(f"not a rule node: {node!r}")
+
+
+def rule_version(canonical: str) -> str:
+    """First 12 hex digits of sha256(canonical): which rule produced a document."""
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+
+def rule_key(node: Node, canonical: str) -> str:
+    """The key a rule's data is stored under: a single positive word or phrase keeps today's
+    keyword (its normalised text); anything else is `q:` + 16 hex digits of sha256(canonical)."""
+    if isinstance(node, Text):
+        return node.value
+    return "q:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A parsed, valid rule. Build it with `parse_rule`, `legacy_rule` or `rule_from_canonical`.
+
+    - `tree`: the nodes; `canonical`: the rule in one deterministic spelling (parses back to an
+      equal tree); `key`: where its data lives; `version`: 12 hex digits of sha256(canonical).
+    """
+
+    tree: Node
+    canonical: str
+    key: str
+    version: str
+
+    @classmethod
+    def from_tree(cls, tree: Node) -> Rule:
+        canonical = canonical_text(tree)
+        return cls(tree, canonical, rule_key(tree, canonical), rule_version(canonical))
+
+    @property
+    def text_atom(self) -> str | None:
+        """The word or phrase when the whole rule is one (matched exactly as a keyword is)."""
+        return self.tree.value if isinstance(self.tree, Text) else None
+
+    def explain(self) -> str:
+        """What the rule matches, in plain English."""
+        from tweektrend_dagster.keywords.rules.explain import explain
+
+        return explain(self.tree)
+
+    def __reduce__(self) -> tuple:
+        # Pickled as its canonical text: small, and rebuilt through the one parser.
+        from tweektrend_dagster.keywords.rules.syntax import rule_from_canonical
+
+        return (rule_from_canonical, (self.canonical,))
+
+    def __str__(self) -> str:
+        return self.canonical
+
+
+def legacy_rule(keyword: str) -> Rule:
+    """The rule of a keyword followed before rules existed: one word or phrase with exactly its
+    normalised text. Never parsed, since a keyword may hold '-', '"', 'OR' or '('."""
+    return Rule.from_tree(Text(normalize_keyword(keyword)))
