@@ -371,3 +371,108 @@ def test_wrongly_typed_archive_payloads_never_crash() -> None:
                 assert parse_payload(t.to_json()) == t  # the worker reads what was sent
                 outcomes["ok"] += 1
     assert outcomes["ok"] > 100 and outcomes["invalid"] > 100
+
+
+# ---- has_media -----------------------------------------------------------------------------------
+
+V1 = FIXTURES / "v1_1.jsonl"
+V2 = FIXTURES / "v2.jsonl"
+ACTIVITY = FIXTURES / "activity.jsonl"
+_PHOTO_V1 = {"id_str": "9", "type": "photo", "media_url_https": "https://pbs.twimg.com/media/a.jpg"}
+
+
+def _first(path: Path) -> dict:
+    return orjson.loads(path.read_bytes().splitlines()[0])
+
+
+def _lines(path: Path) -> list[bytes]:
+    return [ln for ln in path.read_bytes().splitlines() if ln.strip()]
+
+
+def test_no_fixture_post_without_media_says_it_has_media() -> None:
+    for path in (V1, V2, ACTIVITY, FLAT, FIXTURES / "mixed.jsonl"):
+        for line in _lines(path):
+            try:
+                tweet = parse_payload(line)
+            except InvalidTweet:
+                continue
+            assert tweet.has_media is False, (path.name, tweet.id)
+
+
+@pytest.mark.parametrize("where", ["entities", "extended_entities"])
+def test_v1_media_in_entities_or_extended_entities(where: str) -> None:
+    obj = _first(V1)
+    obj.setdefault(where, {})["media"] = [_PHOTO_V1]
+    tweet = parse_payload(obj)
+    assert tweet.has_media is True and tweet.format == "v1.1"
+    obj[where]["media"] = []
+    assert parse_payload(obj).has_media is False
+
+
+def test_v1_extended_tweet_media_and_a_retweet_of_a_photo() -> None:
+    obj = _first(V1)
+    obj["extended_tweet"] = {"full_text": obj["text"] + " more",
+                             "extended_entities": {"media": [_PHOTO_V1]}}
+    assert parse_payload(obj).has_media is True
+    retweet = {**_first(V1), "id_str": "1764600000000000099", "id": 1764600000000000099,
+               "retweeted_status": obj}
+    retweet.pop("extended_tweet", None)
+    parsed = parse_payload(retweet)
+    assert parsed.relation == "retweet" and parsed.has_media is True
+
+
+def test_v2_media_keys_and_twarc2_inlined_media() -> None:
+    envelope = _first(V2)
+    envelope["data"]["attachments"] = {"media_keys": ["3_1"]}
+    envelope["includes"]["media"] = [{"media_key": "3_1", "type": "photo"}]
+    assert parse_payload(envelope).has_media is True
+    envelope["data"]["attachments"] = {"poll_ids": ["1"]}
+    assert parse_payload(envelope).has_media is False
+    flat = orjson.loads(flat_lines()[1])
+    flat["attachments"] = {"media_keys": ["3_2"], "media": [{"media_key": "3_2", "type": "video"}]}
+    tweet = parse_payload(flat)
+    assert tweet.format == "twarc2" and tweet.has_media is True
+
+
+def test_v2_page_split_keeps_the_media_flag() -> None:
+    page = pages()[0]
+    page["data"][1]["attachments"] = {"media_keys": ["3_9"]}
+    tweets = [parse_payload(e) for e in split_page(page)]
+    assert [t.has_media for t in tweets[:3]] == [False, True, False]
+
+
+def test_activity_streams_media() -> None:
+    obj = _first(ACTIVITY)
+    obj["twitter_extended_entities"] = {"media": [_PHOTO_V1]}
+    tweet = parse_payload(obj)
+    assert tweet.format == "activity" and tweet.has_media is True
+
+
+def test_csv_media_column(tmp_path: Path) -> None:
+    path = tmp_path / "media.csv"
+    path.write_text(
+        "id,created_at,username,text,photos\n"
+        "21,2021-04-08 18:05:45,neo,with a photo,['https://pbs.twimg.com/media/a.jpg']\n"
+        "22,2021-04-08 18:05:46,neo,no photo,[]\n"
+        "23,2021-04-08 18:05:47,neo,empty cell,\n",
+        encoding="utf-8",
+    )
+    assert [parse_payload(i.payload).has_media for i in iter_items(path)] == [True, False, False]
+    flagged = tmp_path / "flag.csv"
+    flagged.write_text("id,created_at,username,text,has_media\n1,2021-04-08,a,x,True\n"
+                       "2,2021-04-08,a,y,false\n", encoding="utf-8")
+    assert [parse_payload(i.payload).has_media for i in iter_items(flagged)] == [True, False]
+
+
+def test_has_media_survives_the_normalised_json() -> None:
+    obj = _first(V1)
+    obj["entities"]["media"] = [_PHOTO_V1]
+    tweet = parse_payload(obj)
+    back = parse_payload(tweet.to_json())
+    assert back == tweet and back.has_media is True
+    raw = orjson.loads(tweet.to_json())
+    raw["has_media"] = "yes"
+    odd = parse_payload(orjson.dumps(raw))
+    assert odd.has_media is False and any("has_media dropped" in n for n in odd.notes)
+    del raw["has_media"]
+    assert parse_payload(orjson.dumps(raw)).has_media is False  # written before the field

@@ -18,7 +18,14 @@ from tweektrend_dagster.tweets.checks import (
     opt_str,
     parse_iso_time,
 )
-from tweektrend_dagster.tweets.fields import RT_PREFIX, author, lenient, place_fields, unescape
+from tweektrend_dagster.tweets.fields import (
+    RT_PREFIX,
+    author,
+    lenient,
+    lists_media,
+    place_fields,
+    unescape,
+)
 from tweektrend_dagster.tweets.model import Tweet
 from tweektrend_dagster.tweets.v1 import v1_entities
 
@@ -76,6 +83,7 @@ def parse_activity(obj: dict[str, Any], *, nested: bool = False) -> Tweet:
             original.mentions,
             original.urls,
         )
+        media = original.has_media
     else:
         long_object = obj.get("long_object")
         if isinstance(long_object, dict) and long_object.get("body"):
@@ -83,6 +91,13 @@ def parse_activity(obj: dict[str, Any], *, nested: bool = False) -> Tweet:
             entities = long_object.get("twitter_entities") or obj.get("twitter_entities")
         else:
             raw_text, entities = obj.get("body"), obj.get("twitter_entities")
+        long_entities = long_object if isinstance(long_object, dict) else {}
+        media = lists_media(
+            entities,
+            long_entities.get("twitter_extended_entities"),
+            obj.get("twitter_entities"),
+            obj.get("twitter_extended_entities"),
+        )
         if relation == "retweet" and isinstance(raw_text, str):
             raw_text = RT_PREFIX.sub("", raw_text, count=1)
         text = check_text(unescape(raw_text))
@@ -113,6 +128,7 @@ def parse_activity(obj: dict[str, Any], *, nested: bool = False) -> Tweet:
         hashtags=hashtags,
         mentions=mentions,
         urls=urls,
+        has_media=media,
         source=opt_str(
             generator.get("displayName") if isinstance(generator, dict) else None, "source", notes
         ),

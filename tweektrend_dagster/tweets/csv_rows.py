@@ -13,6 +13,8 @@ Rules a researcher may need to know:
   screen name column the user name (display name) stands in for it, so one person is one author;
 - hashtags: a list ("['a', 'b']", '["a"]', twarc-csv's '[{"tag": "a"}]') or words ("a b", "#a,#b");
   an empty hashtags cell takes the hashtags found in the text;
+- a media column (`has_media`, `media`, `media_keys`, `photos`, ...) that is neither empty nor
+  "[]", "0" or "false" marks a post with media (`has:media`);
 - `is_retweet` true marks a retweet (its "RT @user: " prefix is removed); a retweeted, quoted or
   replied-to id column gives the relation and its id.
 """
@@ -74,6 +76,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "replies": ("replies", "reply_count", "replies_count", "public_metrics.reply_count"),
     "quotes": ("quotes", "quote_count", "quotes_count", "public_metrics.quote_count"),
     "is_retweet": ("is_retweet", "retweet", "isretweet", "is_rt"),
+    "media": (
+        "has_media", "media", "media_keys", "attachments.media_keys", "attachments.media",
+        "entities.media", "extended_entities.media", "media_url", "media_urls", "photos",
+    ),
     "location": ("user_location", "location", "author.location"),
     "followers": (
         "user_followers", "followers", "followers_count", "user_followers_count",
@@ -92,6 +98,7 @@ REQUIRED = ("id", "created_at", "text")
 # A stray quote can swallow the rest of a file into one field; stop well before that hurts.
 FIELD_SIZE_LIMIT = 64 * 1024 * 1024
 _TRUE = {"true", "1", "yes", "y", "t"}
+_NO_MEDIA = {"", "[]", "{}", "0", "false", "f", "no", "n", "none", "null", "nan"}
 _QUOTED = re.compile(r"""'([^']*)'|"([^"]*)\"""")
 _BOM = b"\xef\xbb\xbf"
 
@@ -282,6 +289,7 @@ def parse_csv_row(obj: dict[str, Any]) -> Tweet:
         hashtags=hashtags,
         mentions=mentions,
         urls=urls,
+        has_media=_cell(row.get("media")).lower() not in _NO_MEDIA,
         source=strip_html(row.get("source"), notes),
         place=opt_str(row.get("place"), "place", notes),
         country=opt_str(row.get("country"), "country", notes),

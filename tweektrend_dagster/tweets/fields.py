@@ -47,6 +47,15 @@ def author(
     )
 
 
+def lists_media(*entities: Any) -> bool:
+    """Whether any of these entity objects (v1.1 `entities`/`extended_entities`, activity
+    streams' `twitter_entities`/`twitter_extended_entities`) lists a photo, video or GIF."""
+    return any(
+        isinstance(e, dict) and isinstance(e.get("media"), list) and bool(e["media"])
+        for e in entities
+    )
+
+
 def lenient(parse: Any, *args: Any) -> Tweet | None:
     """Parse an embedded tweet; a broken embedded tweet must not lose the outer one."""
     try:

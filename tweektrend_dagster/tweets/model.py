@@ -76,6 +76,8 @@ class Tweet:
     hashtags: list[str] = field(default_factory=list)
     mentions: list[str] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
+    # The payload lists photos, videos or GIFs (`has:media` in rules).
+    has_media: bool = False
     source: str | None = None
     place: str | None = None
     country: str | None = None
@@ -133,6 +135,10 @@ def tweet_from_dict(obj: dict[str, Any], *, nested: bool = False) -> Tweet:
         raise InvalidTweet(f"unknown format {str(fmt)[:30]!r}")
     notes = obj.get("notes")
     notes = str_list(notes) if notes else []
+    has_media = obj.get("has_media", False)
+    if type(has_media) is not bool:
+        notes.append(f"has_media dropped: {str(has_media)[:30]!r} is not true or false")
+        has_media = False
     return Tweet(
         id=check_id(obj.get("id")),
         created_at=check_created_at(parse_iso_time(obj.get("created_at"))),
@@ -154,6 +160,7 @@ def tweet_from_dict(obj: dict[str, Any], *, nested: bool = False) -> Tweet:
         hashtags=str_list(obj.get("hashtags")),
         mentions=str_list(obj.get("mentions")),
         urls=str_list(obj.get("urls")),
+        has_media=has_media,
         source=opt_str(obj.get("source"), "source", notes),
         place=opt_str(obj.get("place"), "place", notes),
         country=opt_str(obj.get("country"), "country", notes),

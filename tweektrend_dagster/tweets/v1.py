@@ -25,6 +25,7 @@ from tweektrend_dagster.tweets.fields import (
     entity_urls,
     entity_values,
     lenient,
+    lists_media,
     parse_v1_time,
     place_fields,
     strip_html,
@@ -94,6 +95,7 @@ def parse_v1(obj: dict[str, Any], *, nested: bool = False) -> Tweet:
             original.mentions,
             original.urls,
         )
+        media = original.has_media
     else:
         extended = obj.get("extended_tweet")
         if isinstance(extended, dict) and extended.get("full_text"):
@@ -102,6 +104,8 @@ def parse_v1(obj: dict[str, Any], *, nested: bool = False) -> Tweet:
         else:
             raw_text = obj.get("full_text") or obj.get("text")
             entities = obj.get("entities")
+        more = extended.get("extended_entities") if isinstance(extended, dict) else None
+        media = lists_media(entities, more, obj.get("entities"), obj.get("extended_entities"))
         if relation == "retweet" and isinstance(raw_text, str):
             raw_text = RT_PREFIX.sub("", raw_text, count=1)
         text = check_text(unescape(raw_text))
@@ -126,6 +130,7 @@ def parse_v1(obj: dict[str, Any], *, nested: bool = False) -> Tweet:
         hashtags=hashtags,
         mentions=mentions,
         urls=urls,
+        has_media=media,
         source=strip_html(obj.get("source"), notes),
         place=place_name,
         country=country,

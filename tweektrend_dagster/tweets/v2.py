@@ -252,7 +252,9 @@ def v2_tweet(
             original.mentions,
             original.urls,
         )
+        media = original.has_media
     else:
+        media = _v2_has_media(data)
         note = data.get("note_tweet")
         if isinstance(note, dict) and note.get("text"):
             raw_text, entities = note["text"], note.get("entities") or data.get("entities")
@@ -291,6 +293,7 @@ def v2_tweet(
         hashtags=hashtags,
         mentions=mentions,
         urls=urls,
+        has_media=media,
         source=strip_html(data.get("source"), notes),
         place=place_name,
         country=country,
@@ -298,6 +301,20 @@ def v2_tweet(
         original=original,
         notes=notes,
     )
+
+
+def _v2_has_media(data: dict[str, Any]) -> bool:
+    """Media keys in `attachments` (twarc2 flatten also inlines them as `attachments.media`), or
+    a url entity that points at a media key."""
+    attachments = data.get("attachments")
+    if isinstance(attachments, dict):
+        for name in ("media_keys", "media"):
+            items = attachments.get(name)
+            if isinstance(items, list) and items:
+                return True
+    entities = data.get("entities")
+    urls = entities.get("urls") if isinstance(entities, dict) else None
+    return isinstance(urls, list) and any(isinstance(u, dict) and u.get("media_key") for u in urls)
 
 
 def _by_id(items: Any) -> dict[str, dict]:
