@@ -3,6 +3,7 @@ into one tree, evaluated by one RuleSet (producer and Spark backfill alike) and 
 X filtered-stream rule values."""
 
 from tweektrend_dagster.keywords.rules.errors import RuleError
+from tweektrend_dagster.keywords.rules.evaluate import RuleSet
 from tweektrend_dagster.keywords.rules.syntax import (
     MAX_RULE_CHARS,
     parse_rule,
@@ -14,6 +15,7 @@ __all__ = [
     "MAX_RULE_CHARS",
     "Rule",
     "RuleError",
+    "RuleSet",
     "legacy_rule",
     "parse_rule",
     "rule_from_canonical",

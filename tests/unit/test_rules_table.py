@@ -1,0 +1,154 @@
+"""The rule table (tests/support/rule_cases.py) through the one evaluator, and the evaluator's
+promises: a bare word matches exactly as the keyword matcher did, a set of many rules answers as
+each rule alone, and a set rebuilt from canonical texts is the same set."""
+
+from __future__ import annotations
+
+import pickle
+import random
+import unicodedata
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.support.rule_cases import CASES, POSTS, RuleCase
+from tweektrend_dagster.keywords import KeywordMatcher
+from tweektrend_dagster.keywords.rules import RuleSet, legacy_rule, parse_rule
+from tweektrend_dagster.tweets import Author, InvalidTweet, Tweet, parse_payload
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tweets"
+TWEETS = {name: Tweet.from_json(orjson.dumps(post)) for name, post in POSTS.items()}
+
+
+def _matching(rules: RuleSet, key: str) -> set[str]:
+    return {name for name, tweet in TWEETS.items() if key in rules.match(tweet)}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.rule for c in CASES])
+def test_rule_table(case: RuleCase) -> None:
+    rule = parse_rule(case.rule)
+    assert _matching(RuleSet({rule.key: rule}), rule.key) == case.matches, case.why
+
+
+def test_all_table_rules_in_one_set_answer_as_each_alone() -> None:
+    rules = {parse_rule(c.rule).key: parse_rule(c.rule) for c in CASES}
+    together = RuleSet(rules)
+    expected = {parse_rule(c.rule).key: c.matches for c in CASES}
+    for key in rules:
+        assert _matching(together, key) == expected[key], rules[key].canonical
+
+
+def test_the_table_covers_every_post_and_operator() -> None:
+    matched = set().union(*(c.matches for c in CASES))
+    assert matched >= set(POSTS) - {"en_covidiot", "en_newyork", "tag_longer"}
+    typed = " ".join(c.rule for c in CASES)
+    for operator in ("lang:", "is:retweet", "is:reply", "is:quote", "has:links", "has:media",
+                     "from:", "#", "@", " OR ", "-(", '"'):
+        assert operator in typed, operator
+
+
+# ---- a bare word is today's keyword --------------------------------------------------------------
+
+_KEYWORDS = ["코로나", "bts", "netflix", "new york", "york", "covid", "cat", "c#", "넷플릭스", "😷",
+             "apple", "pie", "vaccine", "백신", "covid-19", "ai", "x"]
+_PIECES = ["코로나", "코로나가", "포스트코로나", "BTS", "#bts", "@bts_twt", "subtsystem", "btsarmy",
+           "한국BTS가", "Netflix's", "NETFLIX", "netflix.com", "New", "York", "new  york",
+           "newyork",
+           "covid19", "covid-19", "Covidiot", "cat!", "category", "C#", "abc#", "넷플릭스코리아",
+           "😷", "apple", "Apple-pie", "pie", "VACCINE", "백신을", "AI", "x", "x.com", "é", "ß",
+           ",", " ", "\n", "19", "a", "ai-generated", "ǰ", unicodedata.normalize("NFD", "코로나")]
+
+
+def _texts(count: int) -> list[str]:
+    rng = random.Random(15)
+    texts = []
+    for _ in range(count):
+        parts = [rng.choice(_PIECES) for _ in range(rng.randint(0, 8))]
+        texts.append(rng.choice(("", " ")).join(parts) if rng.random() < 0.3 else " ".join(parts))
+    return texts
+
+
+def _fixture_tweets() -> list[Tweet]:
+    tweets = []
+    for path in sorted(FIXTURES.glob("*.jsonl")):
+        for line in path.read_bytes().splitlines():
+            try:
+                tweets.append(parse_payload(line))
+            except (InvalidTweet, ValueError):
+                continue
+    return tweets
+
+
+def test_a_single_word_rule_matches_exactly_as_the_keyword_matcher() -> None:
+    tweets = _fixture_tweets()
+    assert len(tweets) > 20
+    texts = _texts(3000)
+    rng = random.Random(3)
+    for text in texts[:400]:
+        tags = ["BTS", "Netflix", "코로나", "cats", "apple pie"][: rng.randint(0, 2)]
+        tweets.append(Tweet(id=1, created_at=datetime(2026, 3, 5, tzinfo=UTC), text=text,
+                            author=Author(id="1", username="u"), hashtags=tags))
+    for keyword in _KEYWORDS:
+        matcher = KeywordMatcher([keyword])
+        rules = RuleSet({legacy_rule(keyword).key: legacy_rule(keyword)})
+        for item in [*texts, *tweets]:
+            assert rules.match(item) == matcher.match(item), (keyword, item)
+    # All keywords at once, too: the same keys per text.
+    matcher = KeywordMatcher(_KEYWORDS)
+    rules = RuleSet({legacy_rule(k).key: legacy_rule(k) for k in _KEYWORDS})
+    for item in [*texts, *tweets]:
+        assert rules.match(item) == matcher.match(item), item
+    assert sum(bool(matcher.match(t)) for t in texts) > 1000  # the texts do hit
+
+
+def test_a_typed_bare_word_is_the_legacy_rule() -> None:
+    for keyword in ("BTS", "코로나", '"New York"', "covid-19"):
+        typed = parse_rule(keyword)
+        assert typed == legacy_rule(typed.key)
+
+
+# ---- the set -------------------------------------------------------------------------------------
+
+
+def test_built_from_canonical_texts_and_pickled() -> None:
+    rules = {parse_rule(c.rule).key: parse_rule(c.rule) for c in CASES}
+    from_text = RuleSet({key: rule.canonical for key, rule in rules.items()})
+    assert from_text.keys == frozenset(rules) and len(from_text) == len(rules)
+    shipped = pickle.loads(pickle.dumps(from_text))
+    assert shipped.rules == rules
+    for tweet in TWEETS.values():
+        assert shipped.match(tweet) == RuleSet(rules).match(tweet)
+
+
+def test_set_basics_and_plain_text() -> None:
+    rules = RuleSet({"bts": legacy_rule("bts"), "q": parse_rule("#bts lang:ko")})
+    assert "bts" in rules and "other" not in rules and sorted(rules) == ["bts", "q"]
+    # A bare text has hashtags in its text but no language, relation or entities.
+    assert rules.match("#BTS 최고") == ["bts"]
+    assert RuleSet({}).match("bts") == [] and len(RuleSet({})) == 0
+    assert RuleSet({"q": parse_rule("#bts")}).match("#BTS!") == ["q"]
+
+
+def test_only_rules_with_a_found_anchor_are_evaluated() -> None:
+    calls: list[str] = []
+    rules = RuleSet({f"r{i}": parse_rule(f"w{i}x -is:retweet") for i in range(200)})
+    for index, (key, check) in enumerate(rules._complex):
+
+        def spy(hits, tweet, key=key, check=check):  # type: ignore[no-untyped-def]
+            calls.append(key)
+            return check(hits, tweet)
+
+        rules._complex[index] = (key, spy)
+    assert rules.match("w7x and w12x and nothing") == ["r12", "r7"]
+    assert sorted(calls) == ["r12", "r7"]
+
+
+def test_negated_words_are_still_found_in_the_text() -> None:
+    rules = RuleSet({"q": parse_rule("apple -pie -#dessert -@chef")})
+    assert rules.match("apple") == ["q"]
+    assert rules.match("apple pie") == []
+    assert rules.match("apple #dessert") == []
+    assert rules.match("apple #desserts") == ["q"]
+    assert rules.match("apple @chef") == [] and rules.match("apple @chef_kim") == ["q"]
