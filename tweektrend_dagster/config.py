@@ -106,6 +106,9 @@ class Settings:
     # X API
     x_bearer_token: str | None = field(default=None, repr=False)
     x_api_base: str | None = None  # another base URL for api.twitter.com (tests, proxies)
+    # the longest filtered-stream rule the X plan takes (512 Basic/Pro, 2048 Enterprise); longer
+    # rules are split or loosened for X and still followed exactly here
+    x_max_rule_length: int = 512
     # dashboard
     secret_key: str | None = field(default=None, repr=False)  # None: generated under home
     data_keys: tuple[str, ...] = field(default=(), repr=False)  # () : generated under home
@@ -178,6 +181,7 @@ class Settings:
             smtp_security=_env("SMTP_SECURITY", "none").strip().lower(),
             x_bearer_token=_env_optional("X_BEARER_TOKEN"),
             x_api_base=_env_optional("X_API_BASE"),
+            x_max_rule_length=_env_int("X_MAX_RULE_LENGTH", 512),
             secret_key=_env_optional("SECRET_KEY"),
             data_keys=_env_list("DATA_KEY"),
             trusted_proxies=_env_list("TRUSTED_PROXIES"),
