@@ -15,9 +15,11 @@ from tweektrend_dagster.keywords.rules import (
     Rule,
     RuleError,
     RuleSet,
+    XTranslation,
     legacy_rule,
     parse_rule,
     rule_from_canonical,
+    x_rules,
 )
 
 __all__ = [
@@ -29,10 +31,12 @@ __all__ = [
     "Rule",
     "RuleError",
     "RuleSet",
+    "XTranslation",
     "display_keyword",
     "legacy_rule",
     "normalize_keyword",
     "normalize_text",
     "parse_rule",
     "rule_from_canonical",
+    "x_rules",
 ]

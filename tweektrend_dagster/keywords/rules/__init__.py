@@ -10,13 +10,17 @@ from tweektrend_dagster.keywords.rules.syntax import (
     rule_from_canonical,
 )
 from tweektrend_dagster.keywords.rules.tree import Rule, legacy_rule
+from tweektrend_dagster.keywords.rules.x_rules import X_MAX_RULE_LENGTH, XTranslation, x_rules
 
 __all__ = [
     "MAX_RULE_CHARS",
     "Rule",
     "RuleError",
     "RuleSet",
+    "XTranslation",
+    "X_MAX_RULE_LENGTH",
     "legacy_rule",
     "parse_rule",
     "rule_from_canonical",
+    "x_rules",
 ]

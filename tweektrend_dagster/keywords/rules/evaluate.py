@@ -39,10 +39,9 @@ from tweektrend_dagster.keywords.rules.tree import (
     Mention,
     Node,
     Not,
-    Or,
     Rule,
     Text,
-    anchored,
+    anchor_cover,
 )
 from tweektrend_dagster.tweets.model import Tweet
 
@@ -81,7 +80,7 @@ class RuleSet:
             return
         index = len(self._complex)
         self._complex.append((key, self._compile(tree)))
-        for atom in _cover(tree):
+        for atom in anchor_cover(tree):
             self._candidates[self._atom(atom)].append(index)
 
     def _atom(self, node: Node) -> int:
@@ -226,24 +225,6 @@ class RuleSet:
                     if aid is not None:
                         hits.add(aid)
         return hits
-
-
-def _cover(node: Node) -> list[Node]:
-    """Atoms of which at least one is in every post the node matches (the node is anchored)."""
-    if isinstance(node, ANCHOR_TYPES):
-        return [node]
-    if isinstance(node, Or):
-        return [atom for child in node.children for atom in _cover(child)]
-    if isinstance(node, And):
-        covers = [_cover(child) for child in node.children if anchored(child)]
-        # The fewest, longest literals: the rarest to be found, so the fewest evaluations.
-        return min(covers, key=lambda atoms: (len(atoms), -min(_weight(a) for a in atoms)))
-    raise ValueError(f"no anchor in {node!r}")
-
-
-def _weight(atom: Node) -> int:
-    # A from:, #tag or @name is rarer than a word of the same length.
-    return len(atom.value) + (0 if isinstance(atom, Text) else 8)
 
 
 def _lang_is(lang: str | None, code: str, region: str) -> bool:

@@ -117,6 +117,24 @@ def anchored(node: Node) -> bool:
     return False
 
 
+def anchor_cover(node: Node) -> list[Node]:
+    """Atoms of which at least one is in every post the node matches (the node is anchored)."""
+    if isinstance(node, ANCHOR_TYPES):
+        return [node]
+    if isinstance(node, Or):
+        return [atom for child in node.children for atom in anchor_cover(child)]
+    if isinstance(node, And):
+        covers = [anchor_cover(child) for child in node.children if anchored(child)]
+        # The fewest, longest literals: the rarest to be found, so the fewest evaluations.
+        return min(covers, key=lambda atoms: (len(atoms), -min(_weight(a) for a in atoms)))
+    raise ValueError(f"no anchor in {node!r}")
+
+
+def _weight(atom: Node) -> int:
+    # A from:, #tag or @name is rarer than a word of the same length.
+    return len(atom.value) + (0 if isinstance(atom, Text) else 8)
+
+
 # ---- canonical text ------------------------------------------------------------------------------
 
 _QUOTE_CHARS = frozenset(' ()"\u3000:')
