@@ -1,6 +1,8 @@
-"""Matching archived tweets against keywords added later (the archive keeps unmatched tweets).
+"""Matching archived tweets against rules followed later (the archive keeps unmatched tweets).
 
-For each archived tweet, the new keywords are those the matcher finds minus those already in its
+The executors evaluate the same rules with the same code as the producer (`RuleSet`, built from
+each key's canonical rule text). For each archived tweet, the new keys are those it matches minus
+those already in its
 `keywords` set, so a re-run writes nothing new (idempotent) and ingestion's own matches are never
 touched. Two writes per hit, both upserts: the tweet's `tweets_by_keyword` row and the archive
 row's `keywords` set (so the daily aggregates, which read the archive, see the keyword too).
@@ -8,7 +10,7 @@ row's `keywords` set (so the daily aggregates, which read the archive, see the k
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from pyspark.sql import DataFrame
@@ -31,14 +33,14 @@ _NEW = T.StructType(
 )
 
 
-def _matcher_batches(keywords: list[str]):  # noqa: ANN202 - a mapInArrow function
+def _matcher_batches(rules: dict[str, str]):  # noqa: ANN202 - a mapInArrow function
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         import pyarrow as pa
 
-        from tweektrend_dagster.keywords import KeywordMatcher
+        from tweektrend_dagster.keywords.rules import RuleSet, rule_from_canonical
         from tweektrend_dagster.tweets.model import InvalidTweet, Tweet
 
-        matcher = KeywordMatcher(keywords)
+        matcher = RuleSet({key: rule_from_canonical(text) for key, text in rules.items()})
         for batch in batches:
             hits, found = [], []
             raws = batch.column("tweet").to_pylist()
@@ -61,19 +63,21 @@ def _matcher_batches(keywords: list[str]):  # noqa: ANN202 - a mapInArrow functi
     return run
 
 
-def match_new_keywords(raw: DataFrame, keywords: list[str]) -> DataFrame:
-    """(day, hour, id, new_keywords) for archived tweets that match keywords they lack.
-    Arrow batches in and out: a Connect session has no RDDs, and no per-row pickling."""
+def match_new_keywords(raw: DataFrame, rules: Mapping[str, str]) -> DataFrame:
+    """(day, hour, id, new_keywords) for archived tweets that match rules (key → canonical rule
+    text) whose keys they lack. Arrow batches in and out: a Connect session has no RDDs, and no
+    per-row pickling."""
     return raw.select("day", "hour", "id", "tweet", "keywords").mapInArrow(
-        _matcher_batches(sorted(set(keywords))), _NEW)
+        _matcher_batches(dict(sorted(rules.items()))), _NEW)
 
 
-def backfill_keywords(raw: DataFrame, keywords: list[str], keyspace: str) -> dict[str, int]:
-    """Write the missing rows for `keywords` over the archive rows in `raw`; returns rows written
-    per keyword."""
-    if not keywords:
+def backfill_keywords(raw: DataFrame, rules: Mapping[str, str], keyspace: str
+                      ) -> dict[str, int]:
+    """Write the missing rows for `rules` (key → canonical rule text) over the archive rows in
+    `raw`; returns rows written per key."""
+    if not rules:
         return {}
-    new = match_new_keywords(raw, keywords).cache()
+    new = match_new_keywords(raw, rules).cache()
     joined = raw.join(new, ["day", "hour", "id"]).cache()
     counts = {
         r.keyword: int(r["count"])

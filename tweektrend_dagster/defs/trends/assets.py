@@ -110,23 +110,25 @@ def keyword_backfill(
     cassandra: CassandraResource,
     mongo: MongoResource,
 ) -> dg.MaterializeResult:
-    """Matches the day's archived tweets (`raw_tweets_by_day`, matched or not) against keywords
-    added after the tweets arrived, and writes their `tweets_by_keyword` rows."""
+    """Matches the day's archived tweets (`raw_tweets_by_day`, matched or not) against rules
+    followed after the tweets arrived (a new topic, or an edited rule: a new key), and writes
+    their `tweets_by_keyword` rows."""
     from tweektrend_dagster.analytics.backfill import backfill_keywords
     from tweektrend_dagster.analytics.slices import DaySlices
     from tweektrend_dagster.analytics.source import read_raw_days
-    from tweektrend_dagster.keywords import KeywordRegistry, normalize_keyword
+    from tweektrend_dagster.keywords import KeywordRegistry
 
-    if config.keywords:
-        keywords = sorted({normalize_keyword(k) for k in config.keywords})
-    else:
-        with mongo.db() as db:
-            keywords = KeywordRegistry(db).active_keywords()
+    with mongo.db() as db:
+        registry = KeywordRegistry(db)
+        found = registry.rules_for(config.keywords) if config.keywords \
+            else registry.active_rules()
+    rules = {key: rule.canonical for key, rule in sorted(found.items())}
+    keywords = list(rules)
     days = _days_with_tweets(context, cassandra)
     counts: dict[str, int] = {}
     if days:
         raw = read_raw_days(spark.spark_session, cassandra.keyspace, days)
-        for keyword, n in backfill_keywords(raw, keywords, cassandra.keyspace).items():
+        for keyword, n in backfill_keywords(raw, rules, cassandra.keyspace).items():
             counts[keyword] = counts.get(keyword, 0) + n
         # the raw rows' keywords changed without the workers' hour marks: every hour of these
         # days is aggregated again by their next run
@@ -224,6 +226,15 @@ AGGREGATE_KEYS = [dg.AssetKey(n) for n in AGGREGATES]
 
 
 # ---------------------------------------------------------------------------- trend documents
+def _stamp_rules(docs: list[dict], rules: dict) -> None:
+    """Each document says which rule it was computed with (a key's rule never changes: an
+    edited topic moves to a new key)."""
+    for doc in docs:
+        rule = rules.get(doc["keyword"])
+        doc["rule"] = rule.canonical if rule else None
+        doc["rule_version"] = rule.version if rule else None
+
+
 def _publish_periods(
     context: dg.AssetExecutionContext,
     kind: PeriodKind,
@@ -238,6 +249,7 @@ def _publish_periods(
     was published with Cassandra in the same run."""
     from tweektrend_dagster.analytics.pipeline import periods_documents
     from tweektrend_dagster.ingest.progress import days_with_data
+    from tweektrend_dagster.keywords import KeywordRegistry
     from tweektrend_dagster.trend_store.ranges import update_keyword_ranges
 
     now = datetime.now(UTC)
@@ -250,6 +262,8 @@ def _publish_periods(
     )
     all_docs = [doc for docs in by_period.values() for doc in docs]
     with mongo.db() as db:
+        keys = sorted({d["keyword"] for d in all_docs})
+        _stamp_rules(all_docs, KeywordRegistry(db).rules_for(keys))
         ensure_trend_indexes(db)
         written = publish_documents(db, all_docs)
         update_keyword_ranges(db, all_docs)
