@@ -20,6 +20,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 
 import streamlit as st
+from cassandra import DriverException
 from cassandra.cluster import Session
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
@@ -60,6 +61,8 @@ from streamlit_app.queries import reference_keyword as reference_keyword
 from streamlit_app.queries import step_period as step_period
 from streamlit_app.queries import trend_id as trend_id
 from streamlit_app.queries import tweet_url as tweet_url
+from tweektrend_dagster.archive.preview import RulePreview as RulePreview
+from tweektrend_dagster.archive.preview import preview_rule
 from tweektrend_dagster.clients import START_HINT, connect_cassandra, connect_mongo
 from tweektrend_dagster.config import Settings
 from tweektrend_dagster.contracts.errors import ServiceUnavailable as ServiceUnavailable
@@ -67,6 +70,9 @@ from tweektrend_dagster.keywords import InvalidKeyword as InvalidKeyword
 from tweektrend_dagster.keywords import KeywordRegistry
 from tweektrend_dagster.keywords import display_keyword as display_keyword
 from tweektrend_dagster.keywords import normalize_keyword as normalize_keyword
+from tweektrend_dagster.keywords.rules import Rule as Rule
+from tweektrend_dagster.keywords.rules import RuleError as RuleError
+from tweektrend_dagster.keywords.rules import parse_rule, x_rules
 from tweektrend_dagster.mail import MailError as MailError
 from tweektrend_dagster.mail import send_mail
 
@@ -193,13 +199,41 @@ def user_keywords(user_id: str) -> list[dict]:
     return _mongo_call(registry().user_keywords, user_id)
 
 
-def add_keyword(user_id: str, raw: str) -> str:
-    """Follow a keyword; raises InvalidKeyword (its .reason is for the user)."""
-    keyword = normalize_keyword(raw)
+def check_rule(raw: str) -> Rule:
+    """The parsed rule of a word or a rule; raises InvalidKeyword (RuleError with a position
+    for a rule: `.pointer()` shows where)."""
+    return parse_rule(raw)
+
+
+def x_receives(rule: Rule) -> str | None:
+    """What the X filtered stream is sent for this rule, when that is not the rule itself."""
+    translated = x_rules(rule, settings().x_max_rule_length)
+    return None if translated.exact and len(translated.values) == 1 else translated.note
+
+
+@st.cache_data(ttl=60, show_spinner="Counting matching posts in the archive…")
+def rule_preview(canonical: str) -> RulePreview:
+    """How many archived posts of the last 7 days the rule matches (see archive/preview.py)."""
+    try:
+        return preview_rule(cassandra(), parse_rule(canonical))
+    except DriverException as exc:
+        raise ServiceUnavailable(
+            f"Cassandra did not answer the rule preview ({exc}). {START_HINT}") from exc
+
+
+def add_keyword(user_id: str, raw: str, name: str | None = None) -> str:
+    """Follow a word or a rule as a topic; returns its key. Raises InvalidKeyword (its .reason
+    is for the user)."""
+    key = parse_rule(raw).key
     current = {k["keyword"] for k in user_keywords(user_id)}
-    if keyword not in current and len(current) >= MAX_KEYWORDS_PER_USER:
-        raise InvalidKeyword(f"You can follow at most {MAX_KEYWORDS_PER_USER} keywords.")
-    return _mongo_call(registry().add, user_id, raw)
+    if key not in current and len(current) >= MAX_KEYWORDS_PER_USER:
+        raise InvalidKeyword(f"You can follow at most {MAX_KEYWORDS_PER_USER} topics.")
+    return _mongo_call(registry().add, user_id, raw, name)
+
+
+def edit_keyword(user_id: str, key: str, raw: str) -> str:
+    """Give a topic a new rule; returns the new key (its history is recomputed)."""
+    return _mongo_call(registry().edit, user_id, key, raw)
 
 
 def remove_keyword(user_id: str, keyword: str) -> bool:

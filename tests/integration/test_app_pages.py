@@ -20,6 +20,7 @@ from tweektrend_dagster.clients import cassandra_session, connect_mongo
 from tweektrend_dagster.config import Settings
 from tweektrend_dagster.ingest.schema import create_schema
 from tweektrend_dagster.keywords import KeywordRegistry
+from tweektrend_dagster.keywords.rules import parse_rule
 from tweektrend_dagster.mail import read_mailbox, start_mailcatcher
 
 pytestmark = pytest.mark.integration
@@ -194,7 +195,7 @@ def test_signup_errors_then_mail_then_onboarding(env):
     assert "confirmed" in texts(link)
     user_id = db["users"].find_one({"email": email})["_id"]
     followed = {k["keyword"] for k in KeywordRegistry(db).user_keywords(user_id)}
-    assert followed == {"코로나", "bts"}
+    assert followed == {"코로나", parse_rule("#bts").key}  # a hashtag rule, as on X
 
 
 def test_login_refuses_unverified_and_rate_limits(env):
@@ -280,13 +281,14 @@ def test_keywords_add_validate_delete(env):
     _, db = env
     user, token = new_user(db, ["bts"])
     at = member(token, "views/keywords.py")
-    at.text_input(key="add_kw_text").input("  #넷플릭스 ")
-    at.button[0].click().run()
+    at.text_input(key="add_kw_text").input("  넷플릭스 ")
+    at.button(key="add_kw_check_button").click().run()
+    next(b for b in at.button if b.label == "Follow this topic").click().run()
     assert "Following 넷플릭스" in texts(at)
     assert KeywordRegistry(db).follows(user.id, "넷플릭스")
     assert "넷플릭스" in KeywordRegistry(db).active_keywords()
-    at.text_input(key="add_kw_text").input("x" * 200)
-    at.button[0].click().run()
+    at.text_input(key="add_kw_text").input("x" * 5000)
+    at.button(key="add_kw_check_button").click().run()
     assert at.error
     at.button(key="del-넷플릭스").click().run()
     assert not KeywordRegistry(db).follows(user.id, "넷플릭스")
