@@ -199,6 +199,16 @@ def user_keywords(user_id: str) -> list[dict]:
     return _mongo_call(registry().user_keywords, user_id)
 
 
+def topic_labels(user_id: str) -> dict[str, str]:
+    """Key → label of the user's topics, earlier rule versions included ("Apple (earlier
+    rule)"), so a saved view of a rule since edited still reads as its topic."""
+    topics = user_keywords(user_id)
+    labels = {v["key"]: f"{t['display']} (earlier rule)" for t in topics
+              for v in t.get("versions") or []}
+    labels.update({t["keyword"]: t["display"] for t in topics})
+    return labels
+
+
 def check_rule(raw: str) -> Rule:
     """The parsed rule of a word or a rule; raises InvalidKeyword (RuleError with a position
     for a rule: `.pointer()` shows where)."""

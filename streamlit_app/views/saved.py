@@ -8,6 +8,7 @@ user = ui.require_user()
 ui.flash()
 st.title("💾 Saved analyses")
 saved = data.saved_analyses(user.id)
+labels = data.topic_labels(user.id)
 if not saved:
     st.info("Nothing saved yet. Use “Save this analysis” under a keyword's charts.")
 for item in saved:
@@ -16,7 +17,8 @@ for item in saved:
         when = item.get("start") or "latest"
         c1.markdown(f"**{ui.plain(item['name'])}**")
         c1.caption(
-            f"{ui.plain(item['keyword'])} · {data.PERIODS.get(item['period'], '?')} · {when}"
+            f"{ui.plain(labels.get(item['keyword'], item['keyword']))} · "
+            f"{data.PERIODS.get(item['period'], '?')} · {when}"
         )
         if c2.button("Open", key=f"open-{item['_id']}", type="primary"):
             # re-read with the user id: the button key alone proves nothing

@@ -105,8 +105,10 @@ def test_landing_signup_verify_login_keyword_charts_live(dash, browser):
     expect(page.get_by_text("Welcome to TweekTrend")).to_be_visible()
     shot(page, "04-get-started")
     page.wait_for_function("document.cookie.includes('tweektrend_session=')")
-    fill(page, "Your own keywords", "코로나")
+    fill(page, "Your own keywords or rules", "코로나")
     page.get_by_role("button", name="Follow these").click()
+    expect(page.get_by_text("posts that mention 코로나")).to_be_visible()  # what it matches
+    page.get_by_role("button", name="Start following").click()
 
     # charts fill from the published trend documents
     expect(page.get_by_text("Mentions").first).to_be_visible()

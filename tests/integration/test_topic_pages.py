@@ -119,3 +119,16 @@ def test_the_preview_window_ignores_posts_older_than_a_week(env, archived):  # n
         assert (result.matched, result.scanned, result.complete) == (2, 3, True)
     finally:
         cluster.shutdown()
+
+
+def test_a_saved_view_of_an_edited_rule_still_reads_as_its_topic(env):  # noqa: F811
+    from streamlit_app.queries import insert_saved
+
+    _, db = env
+    user, token = new_user(db, [])
+    registry = KeywordRegistry(db)
+    old = registry.add(user.id, "apple", name="Apple")
+    insert_saved(db, user.id, "before the edit", old, "day", None)
+    registry.edit(user.id, old, "apple -pie")
+    at = member(token, "views/saved.py")
+    assert "Apple \\(earlier rule\\)" in texts(at) or "Apple (earlier rule)" in texts(at)
