@@ -1,4 +1,5 @@
-"""The `tweektrend` command."""
+"""The `tweektrend` command: the stack, ingestion and the live counts here; a researcher's
+topics, trend tables and exports in `research.py`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 import orjson
 import typer
 
+from tweektrend_dagster.cli import research
+from tweektrend_dagster.cli.common import fail as _fail
 from tweektrend_dagster.contracts.errors import ServiceUnavailable
 
 app = typer.Typer(
@@ -20,11 +23,9 @@ stack_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(stack_app, name="stack")
-
-
-def _fail(message: str) -> None:
-    typer.secho(message, fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
+app.add_typer(research.topics_app, name="topics")
+app.add_typer(research.trends_app, name="trends")
+app.command("export", help=research.EXPORT_HELP)(research.export)
 
 
 @stack_app.command("up")
@@ -248,7 +249,3 @@ def mailcatcher() -> None:
 
 def main() -> None:
     app()
-
-
-if __name__ == "__main__":
-    main()
