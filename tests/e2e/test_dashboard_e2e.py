@@ -196,7 +196,7 @@ def test_users_only_see_their_own_keywords_and_saved_analyses(dash, browser):
     log_in(page, dash.url, me, PASSWORD)
     wait_logged_in(page, me)
     page.goto(f"{dash.url}/keywords")
-    expect(page.get_by_text("bts")).to_be_visible()
+    expect(page.get_by_text("bts", exact=True).first).to_be_visible()
     assert page.get_by_text("넷플릭스").count() == 0
     page.goto(f"{dash.url}/saved")
     expect(page.get_by_text("Mine only")).to_be_visible()
