@@ -16,6 +16,7 @@ from tweektrend_dagster.cli.export import export_paths, write_export
 from tweektrend_dagster.cli.table import render, width
 from tweektrend_dagster.cli.trend_view import NoOriginals, figures, render_trend
 from tweektrend_dagster.contracts.trend_document import TREND_FIELDS
+from tweektrend_dagster.keywords import parse_rule
 
 runner = CliRunner()
 
@@ -172,3 +173,11 @@ def test_a_table_shows_control_characters_as_text_not_terminal_commands():
     text = render(["user"], [["evil\x1b[2J\x07name"]])
     assert "\x1b" not in text and "\x07" not in text
     assert "evil?[2J?name" in text
+
+
+def test_what_x_receives_follows_the_plans_rule_length(monkeypatch):
+    rule = parse_rule(" OR ".join(f"word{i}" for i in range(60)))  # 586 characters
+    monkeypatch.setenv("TWEEKTREND_X_MAX_RULE_LENGTH", "512")
+    assert "as 2 rules:" in "\n".join(research._rule_lines(rule))
+    monkeypatch.setenv("TWEEKTREND_X_MAX_RULE_LENGTH", "2048")
+    assert f"X receives: {rule.canonical}" in "\n".join(research._rule_lines(rule))

@@ -7,6 +7,7 @@ does the dashboard's. Trend tables and exports read the published trend document
 
 from __future__ import annotations
 
+import shlex
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -60,9 +61,10 @@ def _rule_of(key: str, canonical: str) -> Rule:
 
 def _rule_lines(rule: Rule) -> list[str]:
     """The rule in plain words and what X's filtered stream receives."""
+    from tweektrend_dagster.config import Settings
     from tweektrend_dagster.keywords import x_rules
 
-    x = x_rules(rule)
+    x = x_rules(rule, Settings.from_env().x_max_rule_length)  # the user's X plan's limit
     lines = [f"in plain words: {rule.explain()}"]
     label = "X receives" + ("" if x.exact else " (a wider rule; TweekTrend filters the rest)")
     if len(x.values) == 1:
@@ -120,6 +122,7 @@ def topics_add(
         key = registry.add(CLI_USER, raw, name=name)
     except InvalidKeyword as exc:
         _refused(command, exc)
+    name = (registry.find_topic(CLI_USER, key) or {}).get("display") or name
     typer.echo(f"Following “{name}”: key {key}")
     typer.echo(f"rule: {raw}")
     typer.echo("\n".join(_rule_lines(parsed)))
@@ -127,8 +130,8 @@ def topics_add(
         typer.echo(f"history: {history_status(db, key)}")
     else:
         typer.echo("history: being backfilled from the raw archive (Dagster's new-keyword "
-                   "sensor picks the topic up); `tweektrend topics show` tells when documents "
-                   "arrive.")
+                   f"sensor picks the topic up); `tweektrend topics show {shlex.quote(name)}` "
+                   "tells when documents arrive.")
 
 
 @topics_app.command("edit", context_settings=RULE_WORDS)
@@ -160,8 +163,8 @@ def topics_edit(
     typer.echo(f"key {key} (was {topic['keyword']}; that rule's data stays)")
     typer.echo("\n".join(_rule_lines(parsed)))
     typer.echo("history: being recomputed from the raw archive for the new rule (Dagster's "
-               "new-keyword sensor backfills the new key); `tweektrend topics show` tells when "
-               "documents arrive.")
+               "new-keyword sensor backfills the new key); `tweektrend topics show "
+               f"{shlex.quote(topic['display'])}` tells when documents arrive.")
 
 
 @topics_app.command("remove")
@@ -249,9 +252,10 @@ def _target_document(command: str, topic: str, period: str,
     if start is None:
         first = newest_start(db, target.key, period)
         if first is None:
+            hint = (f": `tweektrend topics show {shlex.quote(target.name)}` tells"
+                    if target.topic is not None else "")
             fail(f"{command}: “{target.name}” has no {period} with posts yet (key "
-                 f"{target.key}). A topic added moments ago is still being backfilled: "
-                 f"`tweektrend topics show {target.name}` tells.")
+                 f"{target.key}). A topic added moments ago is still being backfilled{hint}.")
     else:
         first = period_start(period, start)
     doc = fetch_document(db, target.key, period, first)
