@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+import orjson
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -175,12 +176,22 @@ def test_a_topic_from_add_to_export(cli, mongo_db, tmp_path):
     assert again.exit_code == 1 and "--overwrite" in again.stderr
     pq_out = tmp_path / "covid.parquet"
     assert cli("export", "covid ko", "--format", "parquet", "--out", str(pq_out)).exit_code == 0
-    frame = pq.read_table(pq_out).to_pandas()
+    table = pq.read_table(pq_out)
+    meta = orjson.loads(table.schema.metadata[b"tweektrend"])
+    assert meta["key"] == key and meta["rule_version"] == parse_rule(RULE).version
+    assert meta["start"] == "2024-03-01" and meta["final"] is True
+    frame = table.to_pandas()
     assert frame["users"].tolist() == [p["users"] for p in month["series"]]
     assert frame["t"].iloc[0] == pd.Timestamp("2024-03-01", tz="UTC")
 
     shown = cli("topics", "show", "covid ko")
     assert "trend documents with posts from 2024-03-01" in shown.stdout
+
+    # no longer followed: its history stays readable by key
+    assert cli("topics", "remove", "covid ko").exit_code == 0
+    by_key = cli("trends", "show", key, "--period", "month")
+    assert by_key.exit_code == 0, by_key.output
+    assert f"(key {key}) · month 2024-03-01" in by_key.stdout
 
 
 def test_editing_removing_and_bad_input(cli, mongo_db):
@@ -192,6 +203,9 @@ def test_editing_removing_and_bad_input(cli, mongo_db):
     shown = cli("topics", "show", "covid ko")
     assert "versions (2):" in shown.stdout and "(current)" in shown.stdout
     assert f"key: {new_key}" in shown.stdout
+    waiting = cli("trends", "show", "covid ko")  # the new rule's history is not there yet
+    assert waiting.exit_code == 1 and "still being backfilled" in waiting.stderr
+    assert f"tweektrend trends show {parse_rule(RULE).key}" in waiting.stderr
 
     saved = mongo_db[USER_KEYWORDS].count_documents({"user_id": CLI_USER})
     broken = cli("topics", "add", "broken", '"covid OR 코로나')
@@ -209,7 +223,8 @@ def test_editing_removing_and_bad_input(cli, mongo_db):
     assert parts > 1 and "longer than X allows" in long.stdout
     assert f"as {parts} rules" in long.stdout
 
-    assert cli("topics", "remove", "covid ko").exit_code == 0
+    removed = cli("topics", "remove", "covid ko")
+    assert removed.exit_code == 0 and f"trends show {new_key}" in removed.stdout
     assert "covid ko" not in cli("topics", "list").stdout
     missing = cli("topics", "show", "covid ko")
     assert missing.exit_code == 1 and "topics list" in missing.stderr

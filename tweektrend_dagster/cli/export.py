@@ -109,10 +109,37 @@ def _write_csv(frame, path: Path) -> None:
     path.write_bytes(safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
 
 
-def write_export(doc: dict[str, Any], files: ExportFiles, fmt: str) -> dict[Path, int]:
+def provenance(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    """Which topic, rule and computation the files hold (Parquet keeps it as file metadata
+    under `tweektrend`; the command prints it)."""
+    def iso(value: Any) -> str | None:
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
+    return {
+        "topic": name, "key": doc["keyword"], "rule": doc.get("rule"),
+        "rule_version": doc.get("rule_version"), "period": doc["period"],
+        "start": doc["start"], "end": doc["end"], "final": bool(doc.get("final")),
+        "as_of": iso(doc.get("as_of")), "updated_at": iso(doc.get("updated_at")),
+    }
+
+
+def _write_parquet(frame, path: Path, meta: dict[str, Any]) -> None:
+    import orjson
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), b"tweektrend": orjson.dumps(meta)})
+    pq.write_table(table, path)
+
+
+def write_export(doc: dict[str, Any], files: ExportFiles, fmt: str,
+                 name: str | None = None) -> dict[Path, int]:
     """Write the document's tables; returns each file with its number of rows."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
+    meta = provenance(doc, name or doc["keyword"])
     written: dict[Path, int] = {}
     tables = export_tables(doc)
     for table, path in zip(("series", "related_words", "top_users"), files.all(), strict=True):
@@ -122,6 +149,6 @@ def write_export(doc: dict[str, Any], files: ExportFiles, fmt: str) -> dict[Path
         if fmt == "csv":
             _write_csv(frame, path)
         else:
-            frame.to_parquet(path, engine="pyarrow", index=False)
+            _write_parquet(frame, path, meta)
         written[path] = len(frame)
     return written

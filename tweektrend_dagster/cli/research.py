@@ -177,7 +177,8 @@ def topics_remove(name: str = typer.Argument(..., help="the topic's name")) -> N
     db = open_database(command)
     topic = _topic(db, command, name)
     KeywordRegistry(db).remove(CLI_USER, topic["keyword"])
-    typer.echo(f"Stopped following “{topic['display']}” (key {topic['keyword']}).")
+    typer.echo(f"Stopped following “{topic['display']}”. Its trend data stays under key "
+               f"{topic['keyword']}: `tweektrend trends show {shlex.quote(topic['keyword'])}`.")
 
 
 @topics_app.command("list")
@@ -232,6 +233,19 @@ def _parse_day(value: str | None) -> date | None:
                                  param_hint="--start") from None
 
 
+def _backfill_hint(target: Target) -> str:
+    """Where to look while a topic's history is computed, and its earlier rules' keys (their
+    data stays under them)."""
+    if target.topic is None:
+        return ""
+    hint = f": `tweektrend topics show {shlex.quote(target.name)}` tells"
+    earlier = list(dict.fromkeys(
+        v["key"] for v in target.topic["versions"] if v.get("key") not in (None, target.key)))
+    if earlier:
+        hint += f"; its earlier rules' data: `tweektrend trends show {shlex.quote(earlier[-1])}`"
+    return hint
+
+
 def _target_document(command: str, topic: str, period: str,
                      start: date | None) -> tuple[Target, dict[str, Any]]:
     """The TOPIC's key and its trend document of the period holding `start` (default: the
@@ -252,10 +266,9 @@ def _target_document(command: str, topic: str, period: str,
     if start is None:
         first = newest_start(db, target.key, period)
         if first is None:
-            hint = (f": `tweektrend topics show {shlex.quote(target.name)}` tells"
-                    if target.topic is not None else "")
             fail(f"{command}: “{target.name}” has no {period} with posts yet (key "
-                 f"{target.key}). A topic added moments ago is still being backfilled{hint}.")
+                 f"{target.key}). A topic added moments ago is still being backfilled"
+                 f"{_backfill_hint(target)}.")
     else:
         first = period_start(period, start)
     doc = fetch_document(db, target.key, period, first)
@@ -303,7 +316,8 @@ EXPORT_HELP = "\n\n".join([
     "<stem>.top_users.<ext>: among (all | originals), rank, username, name, author_id, posts, "
     "followers.",
     "CSV is UTF-8 with a BOM; a cell a spreadsheet would run as a formula starts with a '. "
-    "Existing files are kept unless --overwrite.",
+    "Parquet files keep the topic, key, rule, rule version and as-of time as file metadata "
+    "(key 'tweektrend'). Existing files are kept unless --overwrite.",
 ])
 
 
@@ -318,7 +332,8 @@ def export(
     overwrite: bool = typer.Option(False, "--overwrite", help="replace existing files"),
 ) -> None:
     """Write a topic's period as CSV or Parquet files (see EXPORT_HELP)."""
-    from tweektrend_dagster.cli.export import export_paths, write_export
+    from tweektrend_dagster.cli.export import export_paths, provenance, write_export
+    from tweektrend_dagster.cli.trend_view import period_label
 
     command = "tweektrend export"
     day = _parse_day(start)
@@ -328,9 +343,14 @@ def export(
     if existing and not overwrite:
         fail(f"{command}: {', '.join(existing)} already exist; pass --overwrite to replace.")
     try:
-        written = write_export(doc, files, fmt.value)
+        written = write_export(doc, files, fmt.value, target.name)
     except OSError as exc:
         fail(f"{command}: cannot write {exc.filename}: {exc.strerror}")
+    meta = provenance(doc, target.name)
+    typer.echo(f"“{target.name}” (key {meta['key']}), {period_label(doc)}"
+               + (f", rule version {meta['rule_version']}" if meta["rule_version"] else "")
+               + (", final" if meta["final"] else ", open: still counting")
+               + (f", as of {meta['as_of']}" if meta["as_of"] else ""))
     if "originals" not in doc:
         typer.echo("note: this period's document has no original-post figures yet (written at "
                    "its next computation); the series has totals only.", err=True)
