@@ -11,7 +11,7 @@ import shlex
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
@@ -76,7 +76,7 @@ def _rule_lines(rule: Rule) -> list[str]:
     return lines
 
 
-def _refused(command: str, exc: Exception) -> None:
+def _refused(command: str, exc: Exception) -> NoReturn:
     """An invalid or refused rule: the reason, and where it is when the parser knows."""
     from tweektrend_dagster.keywords import RuleError
 
