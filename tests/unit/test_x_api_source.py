@@ -9,6 +9,7 @@ through `api_base`, so the real tweepy code paths (threaded stream, reconnects, 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ import orjson
 import pytest
 
 from tests.fake_http import Recorder, RecordingHandler, serve
+from tests.support.rule_cases import POSTS
 from tweektrend_dagster.ingest.sources import make_source
 from tweektrend_dagster.ingest.sources.x_api import (
     XFilteredStream,
@@ -25,6 +27,8 @@ from tweektrend_dagster.ingest.sources.x_api import (
     rule_value,
     sync_rules,
 )
+from tweektrend_dagster.keywords.rules import RuleSet, legacy_rule, parse_rule
+from tweektrend_dagster.tweets import Tweet
 from tweektrend_dagster.tweets.parsers import parse_payload
 from tweektrend_dagster.x.http import (
     BEARER_TOKEN_ENV,
@@ -253,7 +257,8 @@ def test_rule_values():
 
 def test_sync_rules_adds_and_deletes(fake_x):
     client = make_client("test-token", api_base=fake_x.url)
-    added, deleted = sync_rules(client, ["코로나", "bts", "squid game", "넷플릭스", "bts"])
+    added, deleted, inexact = sync_rules(client, ["코로나", "bts", "squid game", "넷플릭스", "bts"])
+    assert inexact == {}
     # 코로나 was right already; bitcoin is no longer wanted; "squid game" had an unquoted value;
     # the untagged rule is not ours to keep.
     assert added == ["bts", "squid game", "넷플릭스"]
@@ -280,11 +285,11 @@ def test_sync_rules_adds_and_deletes(fake_x):
 
     # Nothing changed: one GET, no POST.
     before = len(fake_x.requests)
-    assert sync_rules(client, ["bts", "코로나", "넷플릭스", "squid game"]) == ([], [])
+    assert sync_rules(client, ["bts", "코로나", "넷플릭스", "squid game"]) == ([], [], {})
     assert [r["method"] for r in fake_x.requests[before:]] == ["GET"]
 
     # Everything removed.
-    added, deleted = sync_rules(client, [])
+    added, deleted, _ = sync_rules(client, [])
     assert added == [] and sorted(deleted) == ["bts", "squid game", "넷플릭스", "코로나"]
     assert fake_x.rules == {}
 
@@ -292,12 +297,12 @@ def test_sync_rules_adds_and_deletes(fake_x):
 def test_sync_rules_batches_within_limits(fake_x):
     client = make_client("t", api_base=fake_x.url)
     keywords = [f"kw{i}" for i in range(250)]
-    added, deleted = sync_rules(client, keywords, batch_size=100)
+    added, deleted, _ = sync_rules(client, keywords, batch_size=100)
     assert added == keywords
     assert len(deleted) == 4
     adds = [r["body"]["add"] for r in fake_x.requests if r["body"] and "add" in r["body"]]
     assert [len(b) for b in adds] == [100, 100, 50]
-    added, deleted = sync_rules(client, keywords[:10], batch_size=100)
+    added, deleted, _ = sync_rules(client, keywords[:10], batch_size=100)
     deletes = [
         r["body"]["delete"]["ids"] for r in fake_x.requests if r["body"] and "delete" in r["body"]
     ]
@@ -305,11 +310,11 @@ def test_sync_rules_batches_within_limits(fake_x):
     assert added == [] and deleted == keywords[10:]
 
 
-def test_sync_rules_reports_rejected_and_skips_too_long(fake_x, caplog):
+def test_sync_rules_reports_rejected_and_invalid_keywords(fake_x, caplog):
     client = make_client("t", api_base=fake_x.url)
     fake_x.reject_values.add("badword")
-    long_kw = "x" * 600
-    added, _ = sync_rules(client, ["bts", "badword", long_kw])
+    long_kw = "x" * 600  # not a keyword: too long
+    added, _, _ = sync_rules(client, ["bts", "badword", long_kw])
     assert added == ["bts"]
     assert sorted(r.get("tag") for r in fake_x.rules.values()) == ["bts"]
     sent = [
@@ -319,7 +324,96 @@ def test_sync_rules_reports_rejected_and_skips_too_long(fake_x, caplog):
         for a in r["body"]["add"]
     ]
     assert long_kw not in sent and "badword" in sent
-    assert "badword" in caplog.text and "longer than 512" in caplog.text
+    assert "badword" in caplog.text and "keyword too long" in caplog.text
+
+
+def _stored(client) -> dict[str, str]:
+    """The stream rules as the rules endpoint returns them: {tag: value}."""
+    response = client.get_rules()
+    return {r.tag: r.value for r in response.data or []}
+
+
+def test_a_topics_rule_round_trips_through_the_rule_endpoints(fake_x):
+    client = make_client("t", api_base=fake_x.url)
+    topic = parse_rule("(코로나 OR covid OR #COVID19) -(게임 OR 주식) lang:ko -is:retweet")
+    bare = legacy_rule("squid game")
+    followed = {topic.key: topic, bare.key: bare.canonical}
+    result = sync_rules(client, followed)
+    assert sorted(result.added) == sorted([topic.key, "squid game"]) and result.inexact == {}
+    stored = _stored(client)
+    assert stored == {
+        topic.key: "(코로나 OR covid OR #covid19) -게임 -주식 lang:ko -is:retweet",
+        "squid game": '"squid game"',
+    }
+    # What X holds reads back as a rule of the same meaning: the same posts of the rule table.
+    tweets = [Tweet.from_json(orjson.dumps(post)) for post in POSTS.values()]
+    back = RuleSet({"x": parse_rule(stored[topic.key])})
+    mine = RuleSet({"x": topic})
+    assert [back.match(t) for t in tweets] == [mine.match(t) for t in tweets]
+    assert any(mine.match(t) for t in tweets)
+    # Nothing changed: nothing sent.
+    before = len(fake_x.requests)
+    assert sync_rules(client, followed) == ([], [], {})
+    assert [r["method"] for r in fake_x.requests[before:]] == ["GET"]
+
+
+def test_a_long_rule_is_split_under_tags_and_shrinks_back(fake_x):
+    client = make_client("t", api_base=fake_x.url)
+    long_rule = parse_rule("(" + " OR ".join(f"word{i}" for i in range(150)) + ") -is:retweet")
+    result = sync_rules(client, {long_rule.key: long_rule})
+    parts = sorted(result.added)
+    assert len(parts) >= 3 and result.inexact == {}
+    assert parts[0] == long_rule.key and parts[1:] == [
+        f"{long_rule.key}#{n}" for n in range(2, len(parts) + 1)
+    ]
+    stored = _stored(client)
+    assert all(len(v) <= 512 and v.endswith(") -is:retweet") for v in stored.values())
+    words = {w for v in stored.values() for w in v[1 : v.index(")")].split(" OR ")}
+    assert words == {f"word{i}" for i in range(150)}
+    # Edited to a short rule: the extra parts go.
+    short = parse_rule("word1 -is:retweet")
+    result = sync_rules(client, {short.key: short})
+    assert sorted(result.deleted) == parts and _stored(client) == {short.key: "word1 -is:retweet"}
+
+
+def test_what_x_cannot_receive_exactly_is_returned_and_logged(fake_x, caplog):
+    caplog.set_level(logging.INFO, logger="tweektrend_dagster.ingest.sources.x_api")
+    client = make_client("t", api_base=fake_x.url)
+    brand = parse_rule("apple -(pie crust) lang:en")
+    result = sync_rules(client, {brand.key: brand, "apple": legacy_rule("apple")})
+    assert list(result.inexact) == [brand.key]
+    assert "-(pie crust)" in result.inexact[brand.key]
+    assert brand.key in caplog.text and "not sent to X exactly" in caplog.text
+    assert _stored(client) == {brand.key: "apple lang:en", "apple": "apple"}
+    # Two rules whose X values coincide: X gets the value once (it refuses duplicates).
+    loose = parse_rule("apple -(pie crust)")
+    result = sync_rules(client, {"apple": legacy_rule("apple"), loose.key: loose})
+    assert _stored(client) == {"apple": "apple"} and list(result.inexact) == [loose.key]
+
+
+def test_rules_provider_resyncs_changed_rules(fake_x):
+    fake_x.bodies[FILTER_PATH] = []  # only keep-alives
+    first = parse_rule("코로나 -게임")
+    wanted = {first.key: first.canonical}
+    src = XFilteredStream(
+        rules_provider=lambda: dict(wanted),
+        rules_interval=0.1,
+        bearer_token="tok",
+        api_base=fake_x.url,
+    )
+    it = src.payloads()
+    threading.Thread(target=lambda: next(it, None), daemon=True).start()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and set(_stored(src.rules_client)) != {first.key}:
+        time.sleep(0.05)
+    assert _stored(src.rules_client) == {first.key: "코로나 -게임"}
+    edited = parse_rule("코로나 -게임 -주식")
+    wanted.clear()
+    wanted[edited.key] = edited.canonical
+    while time.monotonic() < deadline and set(_stored(src.rules_client)) != {edited.key}:
+        time.sleep(0.05)
+    assert _stored(src.rules_client) == {edited.key: "코로나 -게임 -주식"}
+    src.close()
 
 
 # ---- streams -------------------------------------------------------------------------------------

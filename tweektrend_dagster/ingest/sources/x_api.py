@@ -1,4 +1,5 @@
-"""X API v2 sources through tweepy 4.17: the filtered stream (rules = keywords) and sample stream.
+"""X API v2 sources through tweepy 4.17: the filtered stream (rules = followed rules) and sample
+stream.
 
 tweepy's `StreamingClient` runs the HTTP stream in its own thread and reconnects with X's back-off
 rules; `on_data` receives each raw line, which goes through a bounded queue to `payloads()`. A full
@@ -9,10 +10,13 @@ Configuration: the bearer token comes from `TWEEKTREND_X_BEARER_TOKEN`; `TWEEKTR
 recorded-response server of the tests (both through `tweektrend_dagster.x.http`, which the
 dashboard's user client in `tweektrend_dagster.x.user_client` shares).
 
-Rules: `sync_rules(client, keywords)` makes the stream's rules equal to the keyword set, one rule
-per keyword with tag = keyword, so `matching_rules[].tag` in every payload names the keyword.
-X matches a rule term case-insensitively against the post's tokens; multi-word keywords are sent as
-exact phrases ("squid game").
+Rules: `sync_rules(client, rules)` makes the stream's rules equal to the followed rules
+(`{key: Rule}` or `{key: canonical}`; plain keywords are legacy rules): each rule is sent as
+`keywords.rules.x_rules` translates it, tagged with its key (a rule split into several X rules
+tags them `key`, `key#2`, `key#3`, ...), so `matching_rules[].tag` names the rule. What X cannot
+receive exactly (a superset is sent) is logged and returned; the producer evaluates every rule
+on every delivered post, so counts stay exact. X matches words case-insensitively against the
+post's tokens; multi-word and punctuated words are sent as exact phrases ("squid game").
 """
 
 from __future__ import annotations
@@ -20,17 +24,19 @@ from __future__ import annotations
 import logging
 import math
 import queue
-import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, NamedTuple
 
 import orjson
 import requests
 import tweepy
 from tweepy import StreamRule
 
+from tweektrend_dagster.keywords.normalize import InvalidKeyword
+from tweektrend_dagster.keywords.rules import Rule, legacy_rule, rule_from_canonical, x_rules
+from tweektrend_dagster.keywords.rules.x_rules import x_literal
 from tweektrend_dagster.x.http import (
     BEARER_TOKEN_ENV,
     X_API_HOST,
@@ -117,18 +123,42 @@ def make_client(
 
 # ---- rules -------------------------------------------------------------------------------------
 
-# A keyword that is one run of letters/digits is a plain term; anything else (spaces, operators,
-# quotes, punctuation) becomes an exact phrase so it cannot change the rule's logic.
-_PLAIN_TERM = re.compile(r"[^\W_](?:\w*[^\W_])?")
-_OPERATOR_WORDS = {"OR", "AND"}
-
 
 def rule_value(keyword: str) -> str:
-    """The filtered-stream rule for a keyword: `bts`, `코로나`, `"squid game"`."""
-    kw = " ".join(keyword.split())
-    if _PLAIN_TERM.fullmatch(kw) and kw not in _OPERATOR_WORDS:
-        return kw
-    return '"' + kw.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """The filtered-stream value of a plain keyword: `bts`, `코로나`, `"squid game"`."""
+    return x_literal(" ".join(keyword.split()))
+
+
+Followed = Mapping[str, "Rule | str"] | Iterable[str]
+
+
+def followed_rules(followed: Followed) -> dict[str, Rule]:
+    """`{key: Rule}` of `{key: Rule or canonical text}`, or of plain keywords (legacy rules)."""
+    if isinstance(followed, Mapping):
+        return {
+            key: rule if isinstance(rule, Rule) else rule_from_canonical(rule)
+            for key, rule in followed.items()
+        }
+    rules: dict[str, Rule] = {}
+    for keyword in followed:
+        if not " ".join(str(keyword).split()):
+            continue
+        try:
+            rule = legacy_rule(keyword)
+        except InvalidKeyword as exc:
+            log.warning("keyword %r left out of the stream rules: %s", str(keyword)[:60], exc)
+            continue
+        rules.setdefault(rule.key, rule)
+    return rules
+
+
+class RuleSync(NamedTuple):
+    """What a sync changed: tags added and deleted, and the note of every rule X does not
+    receive exactly (by key)."""
+
+    added: list[str]
+    deleted: list[str]
+    inexact: dict[str, str]
 
 
 def _unpack(resp: Any) -> tuple[list[StreamRule], list[dict], dict]:
@@ -152,35 +182,45 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[i : i + size]
 
 
+def wanted_x_rules(
+    rules: Mapping[str, Rule], max_rule_length: int = MAX_RULE_LENGTH
+) -> tuple[dict[str, str], dict[str, str]]:
+    """({tag: X value}, {key: note} of the rules X does not receive exactly). A rule split into
+    several values is tagged `key`, `key#2`, ...; a value another rule already sends is sent once
+    (X refuses duplicates, and the posts it delivers are matched against every rule anyway)."""
+    wanted: dict[str, str] = {}
+    inexact: dict[str, str] = {}
+    sent: set[str] = set()
+    for key in rules:
+        translation = x_rules(rules[key], max_rule_length)
+        if not translation.exact:
+            inexact[key] = translation.note
+        for n, value in enumerate(translation.values, 1):
+            if value not in sent:
+                sent.add(value)
+                wanted[key if n == 1 else f"{key}#{n}"] = value
+    return wanted, inexact
+
+
 def sync_rules(
     client: tweepy.StreamingClient,
-    keywords: Iterable[str],
+    rules: Followed,
     *,
     batch_size: int = RULE_BATCH,
     max_rule_length: int = MAX_RULE_LENGTH,
-) -> tuple[list[str], list[str]]:
-    """Make the stream rules equal to `keywords`; returns (added tags, deleted tags).
+) -> RuleSync:
+    """Make the stream rules equal to the followed `rules` ({key: Rule or canonical text}, or
+    plain keywords); returns what was added and deleted and what X does not receive exactly.
 
-    One rule per keyword, tag = keyword, value = `rule_value(keyword)`. Rules with an unwanted tag,
-    no tag, a stale value or a duplicate tag are deleted (deleted before adding, so the rule cap is
-    not hit); a deleted rule without a tag is reported by its value. A keyword whose rule is longer
-    than `max_rule_length`, or that X rejects, is logged and left out. Cheap when nothing changed
-    (one GET), so it can run every few seconds.
+    Values are `x_rules` translations tagged with the rule key (`wanted_x_rules`). Rules with an
+    unwanted tag, no tag, a stale value or a duplicate tag are deleted (deleted before adding, so
+    the rule cap is not hit); a deleted rule without a tag is reported by its value. A value X
+    rejects is logged and left out. Cheap when nothing changed (one GET), so it can run every few
+    seconds.
     """
-    wanted: dict[str, str] = {}
-    for kw in keywords:
-        tag = " ".join(str(kw).split())
-        if not tag or tag in wanted:
-            continue
-        value = rule_value(tag)
-        if len(value) > max_rule_length:
-            log.warning(
-                "keyword %r skipped: its rule is longer than %d characters",
-                tag[:60],
-                max_rule_length,
-            )
-            continue
-        wanted[tag] = value
+    wanted, inexact = wanted_x_rules(followed_rules(rules), max_rule_length)
+    for key, note in inexact.items():
+        log.info("rule %s is not sent to X exactly: %s", key, note)
 
     current, _, _ = _unpack(client.get_rules())
     kept: set[str] = set()
@@ -211,7 +251,7 @@ def sync_rules(
             )
     if added or deleted:
         log.info("stream rules synced: +%s -%s", added, deleted)
-    return added, deleted
+    return RuleSync(added, deleted, inexact)
 
 
 # ---- streams -----------------------------------------------------------------------------------
@@ -350,11 +390,14 @@ class XStream:
 
 
 class XFilteredStream(XStream):
-    """The v2 filtered stream; its rules follow the keywords.
+    """The v2 filtered stream; its rules follow the followed rules.
 
-    keywords: the initial keyword set, synced to rules before connecting.
-    keywords_provider: called every `rules_interval` seconds while streaming (e.g. a read of the
-        Mongo keyword registry); the rules are re-synced when the set it returns changed.
+    rules: the initial rules ({key: Rule or canonical text}), synced before connecting;
+        `keywords` (plain keywords, legacy rules) is the older spelling of the same.
+    rules_provider: called every `rules_interval` seconds while streaming (e.g. the registry's
+        `active_rules`); the X rules are re-synced when what it returns changed.
+        `keywords_provider` returns plain keywords instead.
+    `inexact` holds, by key, the note of every rule X last received as a superset.
     """
 
     name = "x-api"
@@ -364,26 +407,31 @@ class XFilteredStream(XStream):
         self,
         keywords: Iterable[str] | None = None,
         *,
+        rules: Mapping[str, Rule | str] | None = None,
         keywords_provider: Callable[[], Iterable[str]] | None = None,
+        rules_provider: Callable[[], Mapping[str, Rule | str]] | None = None,
         rules_interval: float = 5.0,
         **options: Any,
     ) -> None:
         super().__init__(**options)
-        self._keywords = list(keywords) if keywords is not None else None
-        self._provider = keywords_provider
+        self._initial: Followed | None = (
+            rules if rules is not None else (list(keywords) if keywords is not None else None)
+        )
+        self._provider: Callable[[], Followed] | None = rules_provider or keywords_provider
         self._rules_interval = rules_interval
         self._next_rules = 0.0
-        self._synced: frozenset[str] | None = None
+        self._synced: frozenset[tuple[str, str]] | None = None
+        self.inexact: dict[str, str] = {}
         self.rules_client = make_client(self._token, api_base=self._api_base)
 
-    def update_keywords(self, keywords: Iterable[str]) -> tuple[list[str], list[str]]:
-        """Sync the rules to `keywords` now; returns (added, deleted) tags.
+    def update_rules(self, rules: Followed) -> RuleSync:
+        """Sync the X rules to `rules` now (see `sync_rules`).
 
         Raises XApiError for a refused token or access level and for an unreachable API.
         """
-        wanted = [" ".join(k.split()) for k in keywords]
+        followed = followed_rules(rules)
         try:
-            result = sync_rules(self.rules_client, wanted)
+            result = sync_rules(self.rules_client, followed)
         except tweepy.Unauthorized as exc:
             raise XApiError(
                 f"X API answered 401 to the rules request: check {BEARER_TOKEN_ENV}"
@@ -396,15 +444,20 @@ class XFilteredStream(XStream):
         except requests.ConnectionError as exc:
             base = api_base_or_env(self._api_base) or X_API_HOST
             raise XApiError(f"cannot reach the X API at {base}: {exc}") from exc
-        self._synced = frozenset(k for k in wanted if k)
+        self._synced = _fingerprint(followed)
+        self.inexact = result.inexact
         return result
 
+    def update_keywords(self, keywords: Iterable[str]) -> RuleSync:
+        """Sync the X rules to plain keywords (legacy rules) now."""
+        return self.update_rules(list(keywords))
+
     def _before_connect(self) -> None:
-        keywords = self._keywords
-        if keywords is None and self._provider is not None:
-            keywords = list(self._provider())
-        if keywords is not None:
-            self.update_keywords(keywords)
+        wanted = self._initial
+        if wanted is None and self._provider is not None:
+            wanted = self._provider()
+        if wanted is not None:
+            self.update_rules(wanted)
         self._next_rules = time.monotonic() + self._rules_interval
 
     def _idle(self) -> None:
@@ -412,13 +465,17 @@ class XFilteredStream(XStream):
             return
         self._next_rules = time.monotonic() + self._rules_interval
         try:
-            keywords = [" ".join(k.split()) for k in self._provider()]
-            if frozenset(k for k in keywords if k) != self._synced:
-                self.update_keywords(keywords)
+            followed = followed_rules(self._provider())
+            if _fingerprint(followed) != self._synced:
+                self.update_rules(followed)
         except (tweepy.TweepyException, requests.RequestException, XApiError) as exc:
             log.warning(
                 "stream rule sync failed, retrying in %.0f s: %s", self._rules_interval, exc
             )
+
+
+def _fingerprint(rules: Mapping[str, Rule]) -> frozenset[tuple[str, str]]:
+    return frozenset((key, rule.canonical) for key, rule in rules.items())
 
 
 class XSampleStream(XStream):

@@ -7,6 +7,7 @@ ignored by equality, so a rule typed twice with different spacing is the same tr
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -151,12 +152,12 @@ def _text_literal(value: str) -> str:
     return value
 
 
-def canonical_text(node: Node) -> str:
+def canonical_text(node: Node, text_literal: Callable[[str], str] | None = None) -> str:
     """The rule in the language, one deterministic spelling: normalised values, written order,
     single spaces, ` OR ` between branches, parentheses only where needed (and around an AND
-    inside an OR, for the reader)."""
+    inside an OR, for the reader). `text_literal` spells words and phrases another way (X)."""
     if isinstance(node, Text):
-        return _text_literal(node.value)
+        return (text_literal or _text_literal)(node.value)
     if isinstance(node, Hashtag):
         return "#" + node.value
     if isinstance(node, Mention):
@@ -170,16 +171,20 @@ def canonical_text(node: Node) -> str:
     if isinstance(node, Has):
         return "has:" + node.value
     if isinstance(node, Not):
-        inner = canonical_text(node.child)
+        inner = canonical_text(node.child, text_literal)
         return "-(" + inner + ")" if isinstance(node.child, (And, Or)) else "-" + inner
     if isinstance(node, And):
         return " ".join(
-            "(" + canonical_text(c) + ")" if isinstance(c, Or) else canonical_text(c)
+            "(" + canonical_text(c, text_literal) + ")"
+            if isinstance(c, Or)
+            else canonical_text(c, text_literal)
             for c in node.children
         )
     if isinstance(node, Or):
         return " OR ".join(
-            "(" + canonical_text(c) + ")" if isinstance(c, And) else canonical_text(c)
+            "(" + canonical_text(c, text_literal) + ")"
+            if isinstance(c, And)
+            else canonical_text(c, text_literal)
             for c in node.children
         )
     raise TypeError(f"not a rule node: {node!r}")

@@ -11,6 +11,7 @@ post X delivers, so the counts stay exact either way; `note` says in plain words
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,6 +31,9 @@ from tweektrend_dagster.keywords.rules.tree import (
 )
 
 X_MAX_RULE_LENGTH = 512  # X API v2 filtered stream, Basic and Pro access
+# A word X reads as one plain term; anything else (spaces, punctuation) is sent as an exact phrase
+# so X cannot read it as an operator.
+_PLAIN_TERM = re.compile(r"[^\W_](?:\w*[^\W_])?")
 _KOREAN_CAVEAT = (
     " X matches whole words, so a post where a particle is attached to a Korean or other "
     "unspaced word (코로나가) may not be delivered by X."
@@ -50,7 +54,7 @@ def x_rules(rule: Rule | str, max_length: int = X_MAX_RULE_LENGTH) -> XTranslati
     caveat = _KOREAN_CAVEAT if _has_unspaced_words(rule.tree) else ""
     dropped: list[Node] = []
     tree = _x_form(rule.tree, dropped)
-    written = canonical_text(tree)
+    written = x_text(tree)
     values = _fit(tree, max_length)
     if values is not None:
         if dropped:
@@ -78,7 +82,7 @@ def x_rules(rule: Rule | str, max_length: int = X_MAX_RULE_LENGTH) -> XTranslati
             "TweekTrend removes the excluded posts itself, so the counts stay exact."
         )
         return XTranslation(values, False, note + caveat)
-    anchors = [canonical_text(atom) for atom in dict.fromkeys(anchor_cover(rule.tree))]
+    anchors = [x_text(atom) for atom in dict.fromkeys(anchor_cover(rule.tree))]
     values = _pack(anchors, max_length)
     rules = "one rule" if len(values) == 1 else f"{len(values)} rules"
     note = (
@@ -87,6 +91,18 @@ def x_rules(rule: Rule | str, max_length: int = X_MAX_RULE_LENGTH) -> XTranslati
         "counts stay exact."
     )
     return XTranslation(values, False, note + caveat)
+
+
+def x_literal(value: str) -> str:
+    """A word or phrase as X reads it: `bts`, `코로나`, `"squid game"`, `"c++"`."""
+    if _PLAIN_TERM.fullmatch(value) and value not in ("OR", "AND"):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def x_text(node: Node) -> str:
+    """A rule tree in X's spelling (words that are not plain terms quoted)."""
+    return canonical_text(node, x_literal)
 
 
 def _received(values: list[str]) -> str:
@@ -129,7 +145,7 @@ def _without_exclusions(node: Node) -> Node:
 
 def _fit(node: Node, max_length: int) -> list[str] | None:
     """The node as values of at most max_length chars, split at OR; None if it cannot be."""
-    text = canonical_text(node)
+    text = x_text(node)
     if len(text) <= max_length:
         return [text]
     wrap: Callable[[Node], Node]
@@ -137,9 +153,7 @@ def _fit(node: Node, max_length: int) -> list[str] | None:
         branches, wrap = node.children, lambda part: part
     elif isinstance(node, And) and any(isinstance(c, Or) for c in node.children):
         # (a OR b OR ...) lang:ko → (a OR ...) lang:ko, (... OR b) lang:ko
-        group = max(
-            (c for c in node.children if isinstance(c, Or)), key=lambda c: len(canonical_text(c))
-        )
+        group = max((c for c in node.children if isinstance(c, Or)), key=lambda c: len(x_text(c)))
         branches = group.children
 
         def wrap(part: Node) -> Node:
@@ -149,14 +163,14 @@ def _fit(node: Node, max_length: int) -> list[str] | None:
     values: list[str] = []
     chunk: list[Node] = []
     for branch in branches:
-        if chunk and len(canonical_text(wrap(make_or([*chunk, branch])))) <= max_length:
+        if chunk and len(x_text(wrap(make_or([*chunk, branch])))) <= max_length:
             chunk.append(branch)
             continue
         if chunk:
-            values.append(canonical_text(wrap(make_or(chunk))))
+            values.append(x_text(wrap(make_or(chunk))))
             chunk = []
         alone = wrap(branch)
-        if len(canonical_text(alone)) <= max_length:
+        if len(x_text(alone)) <= max_length:
             chunk = [branch]
             continue
         inner = _fit(alone, max_length)
@@ -164,7 +178,7 @@ def _fit(node: Node, max_length: int) -> list[str] | None:
             return None
         values.extend(inner)
     if chunk:
-        values.append(canonical_text(wrap(make_or(chunk))))
+        values.append(x_text(wrap(make_or(chunk))))
     return values
 
 
