@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import random
 import unicodedata
 
 import pytest
@@ -289,3 +290,40 @@ def test_rule_error_is_an_invalid_keyword_for_existing_callers() -> None:
 def test_non_text_is_refused() -> None:
     with pytest.raises(RuleError):
         parse_rule(None)  # type: ignore[arg-type]
+
+
+# ---- round trips and fuzz ------------------------------------------------------------------------
+
+_CHARS = 'ab코로나 -"\\()#@:＃OR\tAND_1.é'
+
+
+def test_any_legacy_keyword_round_trips_through_its_canonical_text() -> None:
+    rng = random.Random(11)
+    checked = 0
+    for _ in range(3000):
+        raw = "".join(rng.choice(_CHARS) for _ in range(rng.randint(1, 12)))
+        try:
+            rule = legacy_rule(raw)
+        except InvalidKeyword:
+            continue
+        assert rule_from_canonical(rule.canonical) == rule, raw
+        assert rule.key == normalize_keyword(raw)
+        checked += 1
+    assert checked > 2000
+
+
+def test_random_text_is_parsed_or_refused_with_a_position() -> None:
+    rng = random.Random(5)
+    parsed = 0
+    for _ in range(5000):
+        text = "".join(rng.choice(_CHARS) for _ in range(rng.randint(0, 24)))
+        try:
+            rule = parse_rule(text)
+        except RuleError as error:
+            assert 0 <= error.position <= len(text) and error.reason
+            assert error.pointer().endswith("^")
+            continue
+        again = parse_rule(rule.canonical)
+        assert again == rule and again.canonical == rule.canonical, text
+        parsed += 1
+    assert parsed > 500

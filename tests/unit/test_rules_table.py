@@ -148,3 +148,85 @@ def test_negated_words_are_still_found_in_the_text() -> None:
     assert rules.match("apple #dessert") == []
     assert rules.match("apple #desserts") == ["q"]
     assert rules.match("apple @chef") == [] and rules.match("apple @chef_kim") == ["q"]
+
+
+# ---- against a plain tree walk -------------------------------------------------------------------
+
+
+def _reference(node, tweet: Tweet) -> bool:  # type: ignore[no-untyped-def]
+    """The documented semantics, one node at a time (slow and obvious)."""
+    from tweektrend_dagster.keywords import normalize_text
+    from tweektrend_dagster.keywords.boundaries import is_hashtag_char
+    from tweektrend_dagster.keywords.rules import tree as T
+
+    text = normalize_text(tweet.text)
+    if isinstance(node, T.Text):
+        return bool(KeywordMatcher([node.value]).match(tweet))
+    if isinstance(node, (T.Hashtag, T.Mention)):
+        is_tag = isinstance(node, T.Hashtag)
+        sigil, entities = ("#", tweet.hashtags) if is_tag else ("@", tweet.mentions)
+        if node.value in {normalize_text(e).lstrip("#@") for e in entities}:
+            return True
+        literal, start = sigil + node.value, 0
+        while (at := text.find(literal, start)) != -1:
+            after = at + len(literal)
+            follows = text[after] if after < len(text) else ""
+            bad = is_hashtag_char(follows) if sigil == "#" else (follows.isascii() and (
+                follows.isalnum() or follows == "_"))
+            if not follows or not bad:
+                return True
+            start = at + 1
+        return False
+    if isinstance(node, T.From):
+        return node.value in (tweet.author.username.casefold(), tweet.author.id)
+    if isinstance(node, T.Lang):
+        lang = (tweet.lang or "").lower()
+        return lang == node.value or lang.startswith(node.value + "-")
+    if isinstance(node, T.Is):
+        return tweet.relation == node.value
+    if isinstance(node, T.Has):
+        return bool(getattr(tweet, {"links": "urls", "media": "has_media"}.get(node.value,
+                                                                             node.value)))
+    if isinstance(node, T.Not):
+        return not _reference(node.child, tweet)
+    parts = (_reference(c, tweet) for c in node.children)
+    return all(parts) if isinstance(node, T.And) else any(parts)
+
+
+def test_the_set_agrees_with_a_plain_tree_walk_on_random_rules() -> None:
+    rng = random.Random(21)
+    words = ["코로나", "covid", "bts", "apple", "pie", "new york", "게임", "york", "stage",
+             "사랑해", "vaccine", "cat"]
+    atoms = [*words, *(f'"{w}"' for w in words if " " in w), "#bts", "#코로나19", "@bts_twt",
+             "from:nasa", "from:minji"]
+    filters = ["lang:ko", "lang:en", "is:retweet", "is:reply", "is:quote", "has:links",
+               "has:media", "has:hashtags", "has:mentions"]
+
+    def anchored() -> str:
+        roll = rng.random()
+        if roll < 0.4:
+            return rng.choice(atoms)
+        if roll < 0.7:
+            return "(" + " OR ".join(rng.choice(atoms) for _ in range(rng.randint(2, 3))) + ")"
+        return f"{rng.choice(atoms)} {rng.choice(atoms)}"
+
+    def rule() -> str:
+        parts = [anchored()]
+        for _ in range(rng.randint(0, 3)):
+            extra = rng.choice([anchored(), rng.choice(filters)])
+            parts.append(("-" if rng.random() < 0.4 else "") + extra)
+        text = " ".join(parts)
+        return f"{text} OR {anchored()}" if rng.random() < 0.2 else text
+
+    rules = {}
+    while len(rules) < 300:
+        parsed = parse_rule(rule())
+        rules[parsed.key] = parsed
+    together = RuleSet(rules)
+    tweets = [*TWEETS.values(), *_fixture_tweets()]
+    matched = 0
+    for tweet in tweets:
+        expected = sorted(key for key, r in rules.items() if _reference(r.tree, tweet))
+        assert together.match(tweet) == expected, tweet.text
+        matched += len(expected)
+    assert matched > 100
