@@ -287,6 +287,15 @@ def test_rule_error_is_an_invalid_keyword_for_existing_callers() -> None:
     assert parse_rule is not None and isinstance(info.value, ValueError)
 
 
+def test_rule_error_pickles_with_its_position() -> None:
+    with pytest.raises(RuleError) as info:
+        parse_rule("covid OR (bts")
+    copy = pickle.loads(pickle.dumps(info.value))
+    assert (copy.reason, copy.position, copy.pointer()) == (
+        info.value.reason, 9, info.value.pointer()
+    )
+
+
 def test_non_text_is_refused() -> None:
     with pytest.raises(RuleError):
         parse_rule(None)  # type: ignore[arg-type]

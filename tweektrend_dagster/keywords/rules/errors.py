@@ -16,6 +16,10 @@ class RuleError(InvalidKeyword):
         self.position = position
         self.text = text
 
+    def __reduce__(self) -> tuple:
+        # Keeps the position across processes (Dagster steps, Spark tasks).
+        return (RuleError, (self.reason, self.position, self.text))
+
     def pointer(self) -> str:
         """The typed line holding the mistake with a caret under it (wide Hangul/CJK characters
         take two columns, as in a terminal)."""
