@@ -398,6 +398,7 @@ def test_rules_provider_resyncs_changed_rules(fake_x):
     src = XFilteredStream(
         rules_provider=lambda: dict(wanted),
         rules_interval=0.1,
+        max_rule_length=1024,
         bearer_token="tok",
         api_base=fake_x.url,
     )
@@ -413,6 +414,14 @@ def test_rules_provider_resyncs_changed_rules(fake_x):
     while time.monotonic() < deadline and set(_stored(src.rules_client)) != {edited.key}:
         time.sleep(0.05)
     assert _stored(src.rules_client) == {edited.key: "코로나 -게임 -주식"}
+    # The plan's rule length is used: a 600-character rule fits in one rule on 1024.
+    long_rule = parse_rule(" OR ".join(f"word{i}" for i in range(80)))
+    assert 512 < len(long_rule.canonical) <= 1024
+    wanted[long_rule.key] = long_rule.canonical
+    while time.monotonic() < deadline + 5 and long_rule.key not in _stored(src.rules_client):
+        time.sleep(0.05)
+    assert _stored(src.rules_client)[long_rule.key] == long_rule.canonical
+    assert src.inexact == {}
     src.close()
 
 

@@ -397,6 +397,7 @@ class XFilteredStream(XStream):
     rules_provider: called every `rules_interval` seconds while streaming (e.g. the registry's
         `active_rules`); the X rules are re-synced when what it returns changed.
         `keywords_provider` returns plain keywords instead.
+    max_rule_length: the X plan's rule length (512 on Basic and Pro; Settings.x_max_rule_length).
     `inexact` holds, by key, the note of every rule X last received as a superset.
     """
 
@@ -411,9 +412,11 @@ class XFilteredStream(XStream):
         keywords_provider: Callable[[], Iterable[str]] | None = None,
         rules_provider: Callable[[], Mapping[str, Rule | str]] | None = None,
         rules_interval: float = 5.0,
+        max_rule_length: int = MAX_RULE_LENGTH,
         **options: Any,
     ) -> None:
         super().__init__(**options)
+        self._max_rule_length = max_rule_length
         self._initial: Followed | None = (
             rules if rules is not None else (list(keywords) if keywords is not None else None)
         )
@@ -431,7 +434,7 @@ class XFilteredStream(XStream):
         """
         followed = followed_rules(rules)
         try:
-            result = sync_rules(self.rules_client, followed)
+            result = sync_rules(self.rules_client, followed, max_rule_length=self._max_rule_length)
         except tweepy.Unauthorized as exc:
             raise XApiError(
                 f"X API answered 401 to the rules request: check {BEARER_TOKEN_ENV}"
