@@ -95,7 +95,7 @@ def _publish(db, key: str, period: Period, posts: list[Post], with_originals: bo
     (doc,) = build_documents(stats, now=datetime(2024, 4, 2, tzinfo=UTC))
     rule = KeywordRegistry(db).rules_for([key])[key]
     doc["rule"], doc["rule_version"] = rule.canonical, rule.version
-    doc.pop("originals", None)
+    doc["originals"] = None  # as the builder writes a period whose originals were not counted
     if with_originals:
         originals = _stats(key, period, [p for p in posts if not p.retweet])
         doc["originals"] = _originals(originals, doc)

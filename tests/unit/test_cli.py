@@ -103,6 +103,9 @@ def test_trend_view_switches_to_original_posts_and_says_when_they_are_missing():
     assert "2024-03-06 Wed" in plain  # one line per day of the week
     with pytest.raises(NoOriginals, match="Leave out --exclude-retweets"):
         render_trend(_week_doc(originals=False), "covid ko", "코로나", originals=True)
+    # a period with a day aggregated before originals were counted: unknown, not zero
+    with pytest.raises(NoOriginals):
+        figures({**_week_doc(), "originals": None}, originals=True)
 
 
 def test_export_csv_neutralises_formulas_and_parquet_keeps_the_series(tmp_path):
@@ -134,6 +137,8 @@ def test_export_csv_neutralises_formulas_and_parquet_keeps_the_series(tmp_path):
     assert frame["t"].iloc[2] == pd.Timestamp("2024-03-06", tz="UTC")
     assert frame["users"].tolist() == [p["users"] for p in doc["series"]]
     assert pq.read_table(pq_files.top_users).to_pandas()["username"].iloc[0].startswith("=")
+    write_export({**doc, "originals": None}, pq_files, "parquet")
+    assert pq.read_table(pq_files.series).column_names == ["t", "mentions", "users"]
 
 
 def test_export_names_its_files_after_the_topic_and_period():

@@ -333,7 +333,7 @@ def export(
 ) -> None:
     """Write a topic's period as CSV or Parquet files (see EXPORT_HELP)."""
     from tweektrend_dagster.cli.export import export_paths, provenance, write_export
-    from tweektrend_dagster.cli.trend_view import period_label
+    from tweektrend_dagster.cli.trend_view import originals_of, period_label
 
     command = "tweektrend export"
     day = _parse_day(start)
@@ -351,7 +351,7 @@ def export(
                + (f", rule version {meta['rule_version']}" if meta["rule_version"] else "")
                + (", final" if meta["final"] else ", open: still counting")
                + (f", as of {meta['as_of']}" if meta["as_of"] else ""))
-    if "originals" not in doc:
+    if originals_of(doc) is None:
         typer.echo("note: this period's document has no original-post figures yet (written at "
                    "its next computation); the series has totals only.", err=True)
     for path, rows in written.items():
