@@ -78,7 +78,7 @@ def test_stream_counts_equal_the_batch_after_a_restart_in_the_middle(keyspace_se
     docs = _batch_documents(settings, str(tmp_path / "analytics"), days)
 
     db = mongo_database(settings)
-    compared = 0
+    compared = retweets = 0
     for doc in docs.values():
         live = read_live(db, doc["keyword"], date.fromisoformat(doc["start"]))
         assert live is not None, doc["_id"]
@@ -87,9 +87,20 @@ def test_stream_counts_equal_the_batch_after_a_restart_in_the_middle(keyspace_se
             hour = int(point["t"][11:13])
             assert live.get(f"m{hour:02d}", 0) == point["mentions"], (doc["_id"], hour)
             assert live.get(f"u{hour:02d}", 0) == point["users"], (doc["_id"], hour)
+        # original posts (not retweets) alike: the day's figures and every hour's
+        originals = doc["originals"]
+        assert live["counts_originals"] is True
+        assert (live.get("original_mentions", 0), live.get("original_unique_users", 0)) == (
+            originals["mentions"], originals["unique_users"]), doc["_id"]
+        for point in originals["series"]:
+            hour = int(point["t"][11:13])
+            assert (live.get(f"om{hour:02d}", 0), live.get(f"ou{hour:02d}", 0)) == (
+                point["mentions"], point["users"]), (doc["_id"], hour)
+        retweets += doc["mentions"] - originals["mentions"]
         compared += 1
     assert compared >= len(KEYWORDS)
     assert sum(d["mentions"] for d in docs.values()) > 300
+    assert retweets > 0  # the simulated stream has retweets: the two figures differ
 
 
 def test_a_replayed_micro_batch_is_added_once(mongo_db):
@@ -106,6 +117,30 @@ def test_a_replayed_micro_batch_is_added_once(mongo_db):
     assert (doc["mentions"], doc["m10"], doc["u10"], doc["unique_users"]) == (7, 7, 2, 2)
     assert doc["batch"] == 8 and doc["as_of"].replace(tzinfo=UTC) == later
     assert read_live(mongo_db, "kpop", day)["m09"] == 1
+
+
+def test_original_posts_are_counted_beside_the_totals_in_new_documents_only(mongo_db):
+    """Facts of original posts fill their own fields; a live document the stream began before
+    it counted originals (no `counts_originals`) never claims them."""
+    from tweektrend_dagster.trend_store.live import FactCount, apply_live_counts
+
+    day, t = date(2026, 12, 3), datetime(2026, 12, 3, 10, 5, tzinfo=UTC)
+    mongo_db["live_counts"].insert_one({"_id": "old|day|2026-12-03", "keyword": "old",
+                                        "day": "2026-12-03", "mentions": 5, "batch": 1})
+    batch = [FactCount("post", "bts", day, 10, 5, t), FactCount("hour_user", "bts", day, 10, 3, t),
+             FactCount("day_user", "bts", day, 0, 3, t),
+             FactCount("original_post", "bts", day, 10, 2, t),
+             FactCount("original_hour_user", "bts", day, 10, 2, t),
+             FactCount("original_day_user", "bts", day, 0, 2, t),
+             FactCount("original_post", "old", day, 10, 1, t)]
+    assert apply_live_counts(mongo_db, batch, batch_id=2) == 2
+    doc = read_live(mongo_db, "bts", day)
+    assert (doc["mentions"], doc["m10"], doc["u10"], doc["unique_users"]) == (5, 5, 3, 3)
+    assert (doc["original_mentions"], doc["om10"], doc["ou10"],
+            doc["original_unique_users"]) == (2, 2, 2, 2)
+    assert doc["counts_originals"] is True
+    old = read_live(mongo_db, "old", day)
+    assert old["original_mentions"] == 1 and "counts_originals" not in old
 
 
 def test_live_documents_of_days_past_are_purged_and_open_days_kept(mongo_db):

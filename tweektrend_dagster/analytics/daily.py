@@ -2,9 +2,11 @@
 
 Every table has `day` in its keys (so many days are computed in one pass and written per day),
 and is keyed so that a longer period is a plain sum (or a distinct union) over its days:
-- `hourly`      keyword, hour, mentions, users          (users: distinct authors in that hour)
-- `authors`     keyword, author_id, posts, username, name, followers
-                (per day; the period's unique users = distinct author_id over its days: exact)
+- `hourly`      keyword, hour, mentions, users, original_mentions, original_users
+                (users: distinct authors in that hour; original_*: the same over original posts)
+- `authors`     keyword, author_id, posts, original_posts, username, name, followers
+                (per day; the period's unique users = distinct author_id over its days: exact;
+                its original users: those with original_posts > 0 on any of its days)
 - `words`       keyword, word, count     (keyword tweets containing the word: co-occurrence)
 - `background`  word, count              (every archived tweet of the day containing the word)
 - `totals`      tweets, matched, as_of_ms (archived tweets of the day; N of the NPMI; when the
@@ -12,6 +14,10 @@ and is keyed so that a longer period is a plain sum (or a distinct union) over i
 - `posts`       keyword, post_id, ..., engagement  (per keyword the day's top candidates by the
                 highest engagement observed that day; a period's top is within the union)
 - `facets`      keyword, facet, name, count  (facet: location | device | sentiment)
+
+An original post is any tweet but a retweet (replies and quotes are original writing). Tables
+written before the original columns existed lack them: readers take them as null ("not counted"),
+never as zero (see `HOURLY_SCHEMA`, `AUTHORS_SCHEMA`).
 
 The same tables over a part of a day (`keys=("day", "slice")`, see `analytics/slices.py`) merge
 into the day's by the same rules; `authors` then keeps `seen_at` (its latest post) for the merge.
@@ -23,6 +29,7 @@ from dataclasses import dataclass
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from tweektrend_dagster.analytics.tokens import token_key
 
@@ -50,6 +57,32 @@ DAY_COLUMNS = (
     "replies", "quotes", "source", "place", "original",
 )
 TABLES = ("hourly", "authors", "words", "background", "totals", "posts", "facets")
+# the columns of original posts: a table without them was written before they existed
+ORIGINAL_COLUMNS = {"hourly": ("original_mentions", "original_users"),
+                    "authors": ("original_posts",)}
+# the day tables as read (a folder written before the original columns reads them as null)
+HOURLY_SCHEMA = T.StructType([
+    T.StructField("keyword", T.StringType()),
+    T.StructField("hour", T.IntegerType()),
+    T.StructField("mentions", T.LongType()),
+    T.StructField("users", T.LongType()),
+    T.StructField("original_mentions", T.LongType()),
+    T.StructField("original_users", T.LongType()),
+])
+AUTHORS_SCHEMA = T.StructType([
+    T.StructField("keyword", T.StringType()),
+    T.StructField("author_id", T.StringType()),
+    T.StructField("posts", T.LongType()),
+    T.StructField("original_posts", T.LongType()),
+    T.StructField("username", T.StringType()),
+    T.StructField("name", T.StringType()),
+    T.StructField("followers", T.LongType()),
+])
+
+
+def is_original() -> F.Column:
+    """Not a retweet: replies, quotes and plain posts are original writing."""
+    return F.col("relation").isNull() | (F.col("relation") != "retweet")
 
 
 def with_tokens(tweets: DataFrame, tokens: DataFrame) -> DataFrame:
@@ -132,15 +165,19 @@ def daily_tables(tweets: DataFrame, tokens: DataFrame | None = None,
         tokens = tweets.select(*keys, "keywords", "tokens", "sentiment")
     kt = tweets.select("*", F.explode("keywords").alias("keyword"))
     ktok = tokens.select(*keys, "tokens", "sentiment", F.explode("keywords").alias("keyword"))
+    original = is_original()
     hourly = kt.groupBy(*keys, "keyword", "hour").agg(
-        F.count(F.lit(1)).alias("mentions"), F.countDistinct("author_id").alias("users")
+        F.count(F.lit(1)).alias("mentions"), F.countDistinct("author_id").alias("users"),
+        F.count(F.when(original, 1)).alias("original_mentions"),
+        F.countDistinct(F.when(original, F.col("author_id"))).alias("original_users"),
     )
     latest = F.struct("created_at", "author_username", "author_name", "author_followers")
     seen_at = [F.col("a.created_at").alias("seen_at")] if keys != ("day",) else []
     authors = kt.groupBy(*keys, "keyword", "author_id").agg(
-        F.count(F.lit(1)).alias("posts"), F.max_by(latest, "created_at").alias("a")
+        F.count(F.lit(1)).alias("posts"), F.count(F.when(original, 1)).alias("original_posts"),
+        F.max_by(latest, "created_at").alias("a"),
     ).select(
-        *keys, "keyword", "author_id", "posts",
+        *keys, "keyword", "author_id", "posts", "original_posts",
         F.col("a.author_username").alias("username"),
         F.col("a.author_name").alias("name"),
         F.col("a.author_followers").alias("followers"),

@@ -2,6 +2,9 @@
 
 FerretDB/MongoDB-safe by construction: arrays of objects, no nested arrays, keys are fixed field
 names (never data such as words or place names, which could contain '.' or '$').
+
+`originals` holds the same figures over original posts (not retweets), or None when a day of
+the period was aggregated before original posts were counted (then they are unknown, not zero).
 """
 
 from __future__ import annotations
@@ -9,7 +12,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tweektrend_dagster.analytics.rollup import KeywordStats, PeriodStats, finite
+from tweektrend_dagster.analytics.rollup import (
+    KeywordStats,
+    OriginalStats,
+    PeriodStats,
+    finite,
+)
 from tweektrend_dagster.contracts.periods import MAX_LAG, SPIKE_WINDOW, Period
 from tweektrend_dagster.text.association import rank_related
 from tweektrend_dagster.text.timeseries import best_lag, pct_change, spike_scores
@@ -38,6 +46,30 @@ def _baseline_starts(period: Period) -> list[datetime]:
 def _series(s: KeywordStats | None, starts: list[datetime]) -> list[tuple[int, int]]:
     buckets = s.buckets if s else {}
     return [buckets.get(t, (0, 0)) for t in starts]
+
+
+def originals_document(o: OriginalStats, starts: list[datetime],
+                       prev_present: bool) -> dict[str, Any] | None:
+    """The `originals` field: figures of original posts, fixed keys (None: not counted)."""
+    if not o.counted:
+        return None
+    prev_mentions, prev_users = o.prev_mentions, o.prev_unique_users
+    if prev_present:
+        prev_mentions, prev_users = prev_mentions or 0, prev_users or 0
+    if not o.prev_counted:
+        prev_mentions = prev_users = None
+    return {
+        "mentions": o.mentions,
+        "unique_users": o.unique_users,
+        "prev_mentions": prev_mentions,
+        "prev_unique_users": prev_users,
+        "change_mentions_pct": _round(pct_change(o.mentions, prev_mentions), 2),
+        "change_users_pct": _round(pct_change(o.unique_users, prev_users), 2),
+        "series": [{"t": _iso(t), "mentions": m, "users": u}
+                   for t, (m, u) in zip(starts, [o.buckets.get(t, (0, 0)) for t in starts],
+                                        strict=True)],
+        "top_users": o.top_users,
+    }
 
 
 def build_documents(
@@ -105,6 +137,7 @@ def build_documents(
             "correlation": {
                 "reference": reference, "r": _round(finite(r), 4), "lag": r_lag, "n": len(values),
             },
+            "originals": originals_document(s.originals, starts, bool(stats.prev_days_present)),
         })
     return docs
 

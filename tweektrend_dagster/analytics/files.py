@@ -67,6 +67,17 @@ class TableFiles:
                     and info.type == pafs.FileType.File):
                 yield os.path.basename(parent)
 
+    def parquet_columns(self, folder: str) -> set[str] | None:
+        """The columns of the first parquet file in `folder` (its footer only), None when it
+        holds none."""
+        import pyarrow.parquet as pq
+
+        names = sorted(n for n in self.files(folder) if n.endswith(".parquet"))
+        if not names:
+            return None
+        with self.fs.open_input_file(self._local(f"{folder}/{names[0]}")) as f:
+            return set(pq.read_schema(f).names)
+
     def mkdirs(self, path: str) -> None:
         self.fs.create_dir(self._local(path), recursive=True)
 

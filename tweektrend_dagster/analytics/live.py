@@ -2,13 +2,15 @@
 
 Each message (one per tweet and matched keyword; the key is the keyword) of an open day (today,
 or yesterday while its late grace runs) becomes three facts: the post in its hour, its author
-in that hour, its author on that day. One `dropDuplicates` over (kind, keyword, bucket, key)
-keeps each fact once whatever the duplicates, replays and restarts (its state, with the Kafka
-offsets, lives in the checkpoint; a 48 h watermark on the bucket lets old state go). Each
+in that hour, its author on that day; an original post (not a retweet: replies and quotes are
+original writing) three more of the same for the original figures. One `dropDuplicates`
+over (kind, keyword, bucket, key) keeps each fact once whatever the duplicates, replays and
+restarts (its state, with the Kafka offsets, lives in the checkpoint; a 48 h watermark on the
+bucket lets old state go). Each
 micro-batch counts its new facts per (kind, keyword, day, hour) and hands them to a sink that
 adds them to the live documents once per batch id (`trend_store/live.py`). The counts are those
 the daily batch computes from the same tweets: distinct posts and authors per keyword and hour,
-distinct authors per keyword and day.
+distinct authors per keyword and day, over all posts and over original posts.
 """
 
 from __future__ import annotations
@@ -31,7 +33,10 @@ MESSAGE = T.StructType([
     T.StructField("id", T.LongType()),
     T.StructField("created_at", T.StringType()),
     T.StructField("author", T.StructType([T.StructField("id", T.StringType())])),
+    T.StructField("relation", T.StringType()),
 ])
+# the kinds of facts of an original post (beside post, hour_user, day_user)
+ORIGINAL_KINDS = ("original_post", "original_hour_user", "original_day_user")
 Sink = Callable[[Iterable[Any], int], Any]  # (FactCount rows, batch id)
 
 
@@ -62,6 +67,7 @@ def live_facts(spark: SparkSession, bootstrap: str, topic: str,
     ).select(
         "keyword", "planned_at", F.col("t.id").alias("id"),
         F.col("t.author.id").alias("author"), F.to_timestamp("t.created_at").alias("created_at"),
+        (F.col("t.relation").isNull() | (F.col("t.relation") != "retweet")).alias("original"),
     ).where(
         F.col("keyword").isNotNull() & F.col("id").isNotNull() & F.col("author").isNotNull()
         & (F.to_date("created_at") >= F.date_sub(F.current_date(), 1))
@@ -69,14 +75,18 @@ def live_facts(spark: SparkSession, bootstrap: str, topic: str,
     )
     hour = F.date_trunc("hour", "created_at")
     day = F.date_trunc("day", "created_at")
-    fact = F.explode(F.array(
-        F.struct(F.lit("post").alias("kind"), hour.alias("bucket"),
-                 F.col("id").cast("string").alias("key")),
-        F.struct(F.lit("hour_user").alias("kind"), hour.alias("bucket"),
-                 F.col("author").alias("key")),
-        F.struct(F.lit("day_user").alias("kind"), day.alias("bucket"),
-                 F.col("author").alias("key")),
-    ))
+    post_id = F.col("id").cast("string")
+    every = [("post", hour, post_id), ("hour_user", hour, F.col("author")),
+             ("day_user", day, F.col("author"))]
+    originals = [(f"original_{kind}", bucket, key) for kind, bucket, key in every]
+
+    def facts_of(kinds: list) -> F.Column:
+        return F.array(*[F.struct(F.lit(kind).alias("kind"), bucket.alias("bucket"),
+                                  key.alias("key")) for kind, bucket, key in kinds])
+
+    # a retweet makes only the three facts of every post
+    fact = F.explode(F.when(F.col("original"), facts_of(every + originals))
+                     .otherwise(facts_of(every)))
     facts = posts.select("keyword", "planned_at", fact.alias("f")).select(
         "keyword", "planned_at", "f.kind", "f.bucket", "f.key")
     return facts.withWatermark("bucket", WATERMARK).dropDuplicates(

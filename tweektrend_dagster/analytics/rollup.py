@@ -27,6 +27,22 @@ MIN_WORD_COUNT = 3
 
 
 @dataclass
+class OriginalStats:
+    """A keyword's figures over its original posts (not retweets). `counted` is False when a
+    day of the period has the keyword's rows from before original posts were counted (those
+    figures are then unknown, not zero); `prev_counted` the same for the previous period."""
+
+    mentions: int = 0
+    unique_users: int = 0
+    prev_mentions: int | None = None
+    prev_unique_users: int | None = None
+    buckets: dict[datetime, tuple[int, int]] = field(default_factory=dict)
+    top_users: list[dict[str, Any]] = field(default_factory=list)
+    counted: bool = True
+    prev_counted: bool = True
+
+
+@dataclass
 class KeywordStats:
     keyword: str
     mentions: int = 0
@@ -39,6 +55,7 @@ class KeywordStats:
     top_users: list[dict[str, Any]] = field(default_factory=list)
     words: list[tuple[str, int, int]] = field(default_factory=list)  # (word, count, background)
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    originals: OriginalStats = field(default_factory=OriginalStats)
 
 
 @dataclass

@@ -7,6 +7,10 @@ previous period is a period of the same kind, so the previous figures are the fi
 previous period (exact distinct authors over its days). Job 1 collects the small daily volumes
 (the hourly rows for day periods, daily sums otherwise) and N; job 2 is one union collect of
 everything else, for all periods.
+
+Original posts (not retweets) are counted beside the totals by the same rules, from the same
+rows (`original_*` columns of `hourly` and `authors`); a keyword whose rows on a day of the
+period predate those columns gets `originals.counted = False` rather than a partial count.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from tweektrend_dagster.analytics.daily import AUTHORS_SCHEMA, HOURLY_SCHEMA
 from tweektrend_dagster.analytics.frames import union_all
 from tweektrend_dagster.analytics.rollup import (
     MIN_WORD_COUNT,
@@ -67,6 +72,11 @@ def _payload(part: str, df: DataFrame, *cols: str | Column) -> DataFrame:
     named = [F.col(c).alias(c.rsplit(".", 1)[-1]) if isinstance(c, str) else c for c in cols]
     return df.select(F.lit(part).alias("part"), start.alias("pstart"), F.col("keyword"),
                      F.to_json(F.struct(*named)).alias("v"))
+
+
+def _all_or_null(column: str) -> Column:
+    """The sum of `column`, or null when any row lacks it (written before it existed)."""
+    return F.when(F.count(column) == F.count(F.lit(1)), F.sum(F.col(column).cast("long")))
 
 
 def _in(days: Iterable[date]) -> Column:
@@ -118,27 +128,34 @@ def compute_periods(
     n_bg: dict[Period, int] = {p: 0 for p in periods}
     as_of: dict[Period, int] = {}  # epoch ms of the newest raw read among the period's days
     day_mentions: dict[tuple[Period, str, date], int] = {}
-    hourly = store.read("hourly", all_days, present=have["hourly"])
+    day_originals: dict[tuple[Period, str, date], int] = {}
+    hourly = store.read("hourly", all_days, HOURLY_SCHEMA, present=have["hourly"])
     totals = store.read("totals", sorted(cur_days), TOTALS_SCHEMA, present=have["totals"])
     first = []
+    no_count = F.lit(None).cast("long")
     if hourly is not None:
         if hourly_kind:
             first.append(hourly.select("keyword", "day", F.col("hour").cast("int").alias("hour"),
                                        F.col("mentions").cast("long").alias("mentions"),
                                        F.col("users").cast("long").alias("users"),
-                                       _no_time()))
+                                       "original_mentions", "original_users", _no_time()))
         else:  # buckets are days: the hourly rows summed per (keyword, day) in Spark
             first.append(hourly.groupBy("keyword", "day").agg(
-                F.sum(F.col("mentions").cast("long")).alias("mentions")).select(
+                F.sum(F.col("mentions").cast("long")).alias("mentions"),
+                _all_or_null("original_mentions").alias("original_mentions")).select(
                 "keyword", "day", F.lit(0).alias("hour"), "mentions",
-                F.lit(0).cast("long").alias("users"), _no_time()))
+                F.lit(0).cast("long").alias("users"), "original_mentions",
+                F.lit(0).cast("long").alias("original_users"), _no_time()))
     if totals is not None:
         first.append(totals.select(F.lit(None).cast("string").alias("keyword"), "day",
                                    F.lit(-1).alias("hour"),
                                    F.col("tweets").cast("long").alias("mentions"),
-                                   F.lit(0).cast("long").alias("users"), "as_of_ms"))
+                                   F.lit(0).cast("long").alias("users"),
+                                   no_count.alias("original_mentions"),
+                                   no_count.alias("original_users"), "as_of_ms"))
     for r in union_all(first).collect() if first else []:
         m = int(r.mentions or 0)
+        om = r.original_mentions  # None: the day's rows predate the original-post columns
         if r.keyword is None:
             if r.day in cur_of:
                 n_bg[cur_of[r.day]] += m
@@ -146,18 +163,25 @@ def compute_periods(
                     as_of[cur_of[r.day]] = max(as_of.get(cur_of[r.day], 0), int(r.as_of_ms))
             continue
         if r.day in cur_of:
-            ks(cur_of[r.day], r.keyword).mentions += m
+            s = ks(cur_of[r.day], r.keyword)
+            s.mentions += m
+            s.originals.mentions += int(om or 0)
+            s.originals.counted &= om is not None
         if r.day in prev_of:
             s = ks(prev_of[r.day], r.keyword)
             s.prev_mentions = (s.prev_mentions or 0) + m
+            s.originals.prev_mentions = (s.originals.prev_mentions or 0) + int(om or 0)
+            s.originals.prev_counted &= om is not None
         for p in series_of.get(r.day, []):
             s = ks(p, r.keyword)
             if hourly_kind:
                 t = datetime(r.day.year, r.day.month, r.day.day, r.hour, tzinfo=UTC)
                 s.buckets[t] = (m, int(r.users))
+                s.originals.buckets[t] = (int(om or 0), int(r.original_users or 0))
             else:
                 key = (p, r.keyword, r.day)
                 day_mentions[key] = day_mentions.get(key, 0) + m
+                day_originals[key] = day_originals.get(key, 0) + int(om or 0)
     keywords = {k for found in stats.values() for k in found}
     if exclude is not None:
         exclusions = {**{k: exclude(k) for k in keywords}, **(exclusions or {})}
@@ -166,26 +190,37 @@ def compute_periods(
 
     # ---- job 2: every other statistic of every period, as (part, period, keyword, json) rows
     parts: list[DataFrame] = []
-    authors = store.read("authors", all_days, present=have["authors"])
+    authors = store.read("authors", all_days, AUTHORS_SCHEMA, present=have["authors"])
     if authors is not None:
         # exact unique users per (period, keyword) over the requested periods and their previous
-        # ones (a previous period is a period of the same kind: its count is the prev figure)
+        # ones (a previous period is a period of the same kind: its count is the prev figure);
+        # the original users are the authors with an original post in the period
+        wrote = F.col("original_posts") > 0
         per_user = authors.where(_in(cur_days | prev_days)).withColumn(
             "pstart", period_start(kind)).groupBy("pstart", "keyword", "author_id").agg(
             F.sum("posts").alias("posts"),
+            F.sum("original_posts").alias("original_posts"),
+            F.count(F.when(F.col("original_posts").isNull(), 1)).alias("uncounted"),
             F.max_by(F.struct("username", "name", "followers"), F.col("day")).alias("u"),
         )
-        counts = per_user.groupBy("pstart", "keyword").agg(F.count(F.lit(1)).alias("users"))
-        parts.append(_payload("users", counts, "users"))
-        top = _top(per_user.where(F.col("pstart").isin(requested)), ["pstart", "keyword"],
-                   [F.desc("posts"), F.asc("author_id")], TOP_USERS)
+        counts = per_user.groupBy("pstart", "keyword").agg(
+            F.count(F.lit(1)).alias("users"), F.count(F.when(wrote, 1)).alias("original_users"),
+            F.sum("uncounted").alias("uncounted"))
+        parts.append(_payload("users", counts, "users", "original_users", "uncounted"))
+        mine = per_user.where(F.col("pstart").isin(requested))
+        top = _top(mine, ["pstart", "keyword"], [F.desc("posts"), F.asc("author_id")], TOP_USERS)
         parts.append(_payload("top_user", top, "author_id", "posts", "u.username", "u.name",
+                              "u.followers"))
+        top_originals = _top(mine.where(wrote), ["pstart", "keyword"],
+                             [F.desc("original_posts"), F.asc("author_id")], TOP_USERS)
+        parts.append(_payload("top_original_user", top_originals, "author_id",
+                              F.col("original_posts").alias("posts"), "u.username", "u.name",
                               "u.followers"))
         if not hourly_kind:
             # users of a day bucket: the day's author set has one row per author
             per_day = authors.where(_in(series_days)).groupBy("keyword", "day").agg(
-                F.count(F.lit(1)).alias("users"))
-            parts.append(_payload("day_users", per_day, "day", "users"))
+                F.count(F.lit(1)).alias("users"), F.count(F.when(wrote, 1)).alias("original_users"))
+            parts.append(_payload("day_users", per_day, "day", "users", "original_users"))
 
     posts = store.read("posts", cur_list, present=have["posts"])
     if posts is not None:
@@ -231,28 +266,37 @@ def compute_periods(
                                             [F.desc("count"), F.asc("name")], TOP_FACETS),
                               "facet", "name", "count"))
 
-    day_users: dict[tuple[str, date], int] = {}
+    day_users: dict[tuple[str, date], tuple[int, int]] = {}
     for part, pstart, keyword, v in union_all(parts).collect() if parts \
             else []:
         d = json.loads(v)
         if part == "users":
+            counted = not d.get("uncounted")
             p = by_start.get(pstart)
             if p is not None:
-                ks(p, keyword).unique_users = int(d["users"])
+                s = ks(p, keyword)
+                s.unique_users = int(d["users"])
+                s.originals.unique_users = int(d["original_users"])
+                s.originals.counted &= counted
             after = by_start.get(Period(kind, pstart).end)  # the period this one precedes
             if after is not None and d["users"]:
-                ks(after, keyword).prev_unique_users = int(d["users"])
+                s = ks(after, keyword)
+                s.prev_unique_users = int(d["users"])
+                s.originals.prev_unique_users = int(d["original_users"])
+                s.originals.prev_counted &= counted
             continue
         if part == "day_users":
-            day_users[(keyword, date.fromisoformat(d["day"]))] = int(d["users"])
+            day_users[(keyword, date.fromisoformat(d["day"]))] = (
+                int(d["users"]), int(d["original_users"]))
             continue
         s = ks(by_start[pstart], keyword)
-        if part == "top_user":
-            s.top_users.append({
+        if part in ("top_user", "top_original_user"):
+            user = {
                 "author_id": d["author_id"], "username": d.get("username"),
                 "name": d.get("name"), "posts": int(d["posts"]),
                 "followers": int(d.get("followers") or 0),
-            })
+            }
+            (s.top_users if part == "top_user" else s.originals.top_users).append(user)
         elif part == "post":
             s.top_posts.append(d)
         elif part == "word":
@@ -264,10 +308,14 @@ def compute_periods(
     out: dict[Period, PeriodStats] = {}
     for (p, keyword, day), m in day_mentions.items():
         t = datetime(day.year, day.month, day.day, tzinfo=UTC)
-        stats[p][keyword].buckets[t] = (m, day_users.get((keyword, day), 0))
+        users, original_users = day_users.get((keyword, day), (0, 0))
+        s = stats[p][keyword]
+        s.buckets[t] = (m, users)
+        s.originals.buckets[t] = (day_originals.get((p, keyword, day), 0), original_users)
     for p in periods:
         for s in stats[p].values():
             s.top_users.sort(key=lambda u: (-u["posts"], u["author_id"]))
+            s.originals.top_users.sort(key=lambda u: (-u["posts"], u["author_id"]))
             s.top_posts.sort(key=lambda x: (-int(x.get("engagement") or 0), int(x["post_id"])))
             for values in s.facets.values():
                 values.sort(key=lambda nc: (-nc[1], nc[0]))
@@ -277,6 +325,8 @@ def compute_periods(
             for s in stats[p].values():
                 s.prev_mentions = s.prev_mentions or 0
                 s.prev_unique_users = s.prev_unique_users or 0
+                s.originals.prev_mentions = s.originals.prev_mentions or 0
+                s.originals.prev_unique_users = s.originals.prev_unique_users or 0
         read = as_of.get(p)
         out[p] = PeriodStats(p, n_bg[p], present, prev_present, stats[p],
                              datetime.fromtimestamp(read / 1000, UTC) if read else None)

@@ -12,7 +12,9 @@ Which hours changed: the ingestion workers mark each (day, hour) in `ingested_ho
 Cassandra has acknowledged its rows, with the time of marking. An hour is recomputed when it has
 no slice, or its mark is newer than its slice's `as_of_ms` (taken before the slice's raw rows
 were read) minus SLACK (clocks of other machines). A day without any slice computes all 24
-hours. Whatever else rewrites raw rows (the keyword backfill) drops the day's slices.
+hours. Whatever else rewrites raw rows (the keyword backfill) drops the day's slices. A day whose
+slices were written before the tables counted original posts (`daily.ORIGINAL_COLUMNS`) counts
+as a day without slices: all its hours are computed again, once, and its figures are whole.
 The `totals` slice of an hour is removed first and put in place last, so an hour that has one
 has every other table's slice too; an interrupted run leaves hours without it, recomputed next.
 """
@@ -25,7 +27,7 @@ from datetime import date, datetime
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from tweektrend_dagster.analytics.daily import TABLES, top_posts
+from tweektrend_dagster.analytics.daily import ORIGINAL_COLUMNS, TABLES, top_posts
 from tweektrend_dagster.analytics.store import AggregateStore
 
 SLICE = "slice"  # the slice column: the hour of the day
@@ -67,18 +69,34 @@ class DaySlices:
                       self.files.subfolders(self.path(table, day)) if n.startswith(f"{SLICE}="))
 
     def computed(self, day: date) -> dict[int, int]:
-        """Hour → the `as_of_ms` of its slices, for the hours that have complete slices."""
+        """Hour → the `as_of_ms` of its slices, for the hours that have complete slices; none
+        when any slice predates the original-post columns (the whole day is computed again)."""
         df = self.read("totals", day)
         if df is None:
             return {}
-        return {int(r[SLICE]): int(r.as_of_ms) for r in df.select(SLICE, "as_of_ms").collect()}
+        rows = df.select(F.col(SLICE).cast("int").alias("h"), "as_of_ms")
+        for table, columns in ORIGINAL_COLUMNS.items():
+            part = self.read(table, day)
+            if part is None:
+                continue
+            if any(c not in part.columns for c in columns):
+                return {}
+            # an hour written before the columns reads them as null: a -1 row says so
+            old = part.where(F.col(columns[0]).isNull()).limit(1)
+            rows = rows.unionByName(old.select(F.lit(-1).alias("h"),
+                                               F.lit(None).cast("long").alias("as_of_ms")))
+        found = rows.collect()
+        if any(r.h < 0 for r in found):
+            return {}
+        return {int(r.h): int(r.as_of_ms) for r in found}
 
     def read(self, table: str, day: date) -> DataFrame | None:
         hours = self.hours(table, day)
         if not hours:
             return None
         path = self.path(table, day)
-        return self.spark.read.option("basePath", path).parquet(
+        # merged schema: hours written before a column was added read it as null
+        return self.spark.read.option("basePath", path).option("mergeSchema", "true").parquet(
             *[f"{path}/{SLICE}={h}" for h in hours])
 
     def stage(self, staging: str, tables: dict[str, DataFrame], hours: int) -> None:
@@ -128,11 +146,13 @@ def merge_slices(parts: dict[str, DataFrame | None], as_of_ms: int) -> dict[str,
         df = parts.get(name)
         out[name] = merge(df.drop(SLICE)) if df is not None else None
 
-    each("hourly", lambda df: df.select("day", "keyword", "hour", "mentions", "users"))
+    each("hourly", lambda df: df.select("day", "keyword", "hour", "mentions", "users",
+                                        "original_mentions", "original_users"))
     each("authors", lambda df: df.groupBy("day", "keyword", "author_id").agg(
-        F.sum("posts").alias("posts"),
+        F.sum("posts").alias("posts"), F.sum("original_posts").alias("original_posts"),
         F.max_by(F.struct("username", "name", "followers"), "seen_at").alias("a"),
-    ).select("day", "keyword", "author_id", "posts", "a.username", "a.name", "a.followers"))
+    ).select("day", "keyword", "author_id", "posts", "original_posts", "a.username", "a.name",
+             "a.followers"))
     each("words", lambda df: df.groupBy("day", "keyword", "word").agg(
         F.sum("count").alias("count")))
     each("background", lambda df: df.groupBy("day", "word").agg(F.sum("count").alias("count")))

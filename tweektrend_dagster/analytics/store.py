@@ -86,6 +86,27 @@ class AggregateStore:
             return [d for d in sorted(wanted) if self.exists(table, d)]
         return sorted(wanted & self.all_days(table))
 
+    def days_lacking(self, table: str, columns: Iterable[str], days: Iterable[date]
+                     ) -> list[date]:
+        """The days of `days` whose `table` folder was written without some of `columns` (by an
+        earlier version): one footer read per day. Days without the folder are not listed."""
+        wanted = set(columns)
+        lacking = []
+        for day in self.days_present(table, days):
+            found = self.files.parquet_columns(self.path(table, day))
+            if found is not None and not wanted <= found:
+                lacking.append(day)
+        return lacking
+
+    def days_without_originals(self, days: Iterable[date]) -> list[date]:
+        """Days aggregated before the tables counted original posts: their documents say
+        `originals: null` until the days are aggregated again (the run plan's to schedule)."""
+        from tweektrend_dagster.analytics.daily import ORIGINAL_COLUMNS
+
+        days = list(days)
+        return sorted({d for table, columns in ORIGINAL_COLUMNS.items()
+                       for d in self.days_lacking(table, columns, days)})
+
     def read(self, table: str, days: Iterable[date], schema: T.StructType | None = None,
              present: Iterable[date] | None = None) -> DataFrame | None:
         """The table over the given days (those that exist) with a `day` column; None if none.

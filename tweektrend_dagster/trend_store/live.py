@@ -6,7 +6,12 @@ The streaming query (`analytics/live.py`) hands each micro-batch's new facts, co
 day's trend `_id` (`Period.doc_id`):
 
     {_id, keyword, day: "YYYY-MM-DD", mentions, unique_users, m00..m23 (mentions per hour),
-     u00..u23 (distinct authors per hour), as_of, updated_at, batch}
+     u00..u23 (distinct authors per hour), original_mentions, original_unique_users,
+     om00..om23, ou00..ou23 (the same over original posts: not retweets), counts_originals,
+     as_of, updated_at, batch}
+
+`counts_originals` is set when the document is created: a document the stream began before it
+counted original posts has only part of them, so its original figures are never shown.
 
 Counts only grow by `$inc`. A micro-batch that Spark runs again after a failure has the same
 batch id: the filter `batch < id` makes the update a no-op for documents it already reached
@@ -35,6 +40,12 @@ from tweektrend_dagster.contracts.periods import Period
 from tweektrend_dagster.text.timeseries import pct_change
 
 POST, HOUR_USER, DAY_USER = "post", "hour_user", "day_user"  # the kinds of facts counted
+# the live document's fields each kind of fact adds to ("{h}": the hour, two digits)
+FIELDS = {
+    POST: ("mentions", "m{h}"), HOUR_USER: ("u{h}",), DAY_USER: ("unique_users",),
+    "original_post": ("original_mentions", "om{h}"), "original_hour_user": ("ou{h}",),
+    "original_day_user": ("original_unique_users",),
+}
 KEEP_DAYS = 7  # a day's live document outlives its late grace by days; then the batch has it
 
 
@@ -64,13 +75,8 @@ def apply_live_counts(db: Database, counts: Iterable[FactCount], batch_id: int,
     as_of: dict[tuple[str, date], datetime] = {}
     for c in counts:
         inc = by_doc[(c.keyword, c.day)]
-        if c.kind == POST:
-            inc["mentions"] += c.n
-            inc[f"m{c.hour:02d}"] += c.n
-        elif c.kind == HOUR_USER:
-            inc[f"u{c.hour:02d}"] += c.n
-        elif c.kind == DAY_USER:
-            inc["unique_users"] += c.n
+        for name in FIELDS.get(c.kind, ()):
+            inc[name.format(h=f"{c.hour:02d}")] += c.n
         key = (c.keyword, c.day)
         as_of[key] = max(as_of.get(key, c.as_of), c.as_of)
     changed = 0
@@ -80,6 +86,7 @@ def apply_live_counts(db: Database, counts: Iterable[FactCount], batch_id: int,
             "$inc": dict(inc),
             "$set": {"keyword": keyword, "day": day.isoformat(), "batch": batch_id,
                      "as_of": as_of[(keyword, day)], "updated_at": now},
+            "$setOnInsert": {"counts_originals": True},
         }
         try:
             result = collection.update_one(
@@ -141,33 +148,56 @@ def overlay_live(doc: dict[str, Any] | None, live: dict[str, Any] | None,
     if doc is None or not _newer(live, doc):
         return doc
     assert live is not None
+    is_day = doc["period"] == "day"
+    out = _laid_over(doc, live, day, "", is_day)
+    if out is None:
+        return doc
+    originals = doc.get("originals")
+    if isinstance(originals, dict):
+        # the stream's originals where it counted them all day, else the refresh's stay
+        mine = None
+        if live.get("counts_originals"):
+            mine = _laid_over(originals, live, day, "original_", is_day)
+        out["originals"] = mine or originals
+    out["as_of"] = live["as_of"]
+    out["live"] = True
+    return out
+
+
+def _laid_over(doc: dict[str, Any], live: dict[str, Any], day: date, prefix: str,
+               is_day: bool) -> dict[str, Any] | None:
+    """`doc`'s figures (a trend document, or its `originals` with prefix "original_") with the
+    day's stream counts; None when the stream counted fewer than the document has."""
+    short = "o" if prefix else ""  # om05 / ou05 beside m05 / u05
+    mentions = live.get(f"{prefix}mentions", 0)
+    users = live.get(f"{prefix}unique_users", 0)
     out = dict(doc)
-    if doc["period"] == "day":
-        if live["mentions"] < doc["mentions"]:
-            return doc
+    if is_day:
+        if mentions < doc["mentions"]:
+            return None
         series = []
         for point in doc.get("series", []):
             hour = datetime.fromisoformat(point["t"].replace("Z", "+00:00")).hour
-            series.append({**point, "mentions": live.get(f"m{hour:02d}", 0),
-                           "users": live.get(f"u{hour:02d}", 0)})
-        out.update(series=series, mentions=live["mentions"],
-                   unique_users=live.get("unique_users", 0))
+            series.append({**point, "mentions": live.get(f"{short}m{hour:02d}", 0),
+                           "users": live.get(f"{short}u{hour:02d}", 0)})
+        out.update(series=series, mentions=mentions, unique_users=users)
     else:
         stamp = f"{day.isoformat()}T00:00:00Z"
         series = list(doc.get("series", []))
         at = next((i for i, p in enumerate(series) if p["t"] == stamp), None)
         counted = series[at]["mentions"] if at is not None else 0
-        if live["mentions"] < counted:
-            return doc
+        if mentions < counted:
+            return None
         if at is not None:
-            series[at] = {**series[at], "mentions": live["mentions"],
-                          "users": live.get("unique_users", 0)}
-        out.update(series=series, mentions=doc["mentions"] - counted + live["mentions"])
+            series[at] = {**series[at], "mentions": mentions, "users": users}
+        out.update(series=series, mentions=doc["mentions"] - counted + mentions)
     change = pct_change(out["mentions"], out.get("prev_mentions"))
     out["change_mentions_pct"] = None if change is None else round(change, 2)
-    out["as_of"] = live["as_of"]
-    out["live"] = True
+    if is_day:
+        change = pct_change(out["unique_users"], out.get("prev_unique_users"))
+        out["change_users_pct"] = None if change is None else round(change, 2)
     return out
+
 
 
 def live_document(live: dict[str, Any], day: date, now: datetime) -> dict[str, Any]:
@@ -175,9 +205,22 @@ def live_document(live: dict[str, Any], day: date, now: datetime) -> dict[str, A
     refresh has not published yet (added minutes ago): numbers and hourly series, empty lists
     for what only the batch computes (top posts, related words, ...)."""
     period = Period("day", day)
+    hours = [t for t in period.bucket_starts() if t <= now]
     series = [{"t": t.strftime("%Y-%m-%dT%H:%M:%SZ"), "mentions": live.get(f"m{t.hour:02d}", 0),
                "users": live.get(f"u{t.hour:02d}", 0), "spike": 0.0, "is_spike": False}
-              for t in period.bucket_starts() if t <= now]
+              for t in hours]
+    originals = None
+    if live.get("counts_originals"):
+        originals = {
+            "mentions": live.get("original_mentions", 0),
+            "unique_users": live.get("original_unique_users", 0),
+            "prev_mentions": None, "prev_unique_users": None,
+            "change_mentions_pct": None, "change_users_pct": None,
+            "series": [{"t": t.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "mentions": live.get(f"om{t.hour:02d}", 0),
+                        "users": live.get(f"ou{t.hour:02d}", 0)} for t in hours],
+            "top_users": [],
+        }
     return {
         "_id": period.doc_id(live["keyword"]), "keyword": live["keyword"], "period": "day",
         "start": day.isoformat(), "end": period.end.isoformat(), "final": False,
@@ -187,5 +230,6 @@ def live_document(live: dict[str, Any], day: date, now: datetime) -> dict[str, A
         "change_mentions_pct": None, "change_users_pct": None, "series": series,
         "top_posts": [], "top_users": [], "related_words": [], "locations": [], "devices": [],
         "sentiment": {"positive": 0, "negative": 0, "neutral": 0},
-        "correlation": {"reference": "", "r": None, "lag": 0, "n": 0}, "live": True,
+        "correlation": {"reference": "", "r": None, "lag": 0, "n": 0},
+        "originals": originals, "live": True,
     }
