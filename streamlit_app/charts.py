@@ -51,6 +51,28 @@ def _for_plotly(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return shown
 
 
+# the figures the "Exclude retweets" toggle switches (the rest is counted over all posts)
+SWITCHED = ("mentions", "unique_users", "prev_mentions", "prev_unique_users",
+            "change_mentions_pct", "change_users_pct", "top_users")
+
+
+def originals_view(doc: dict) -> dict | None:
+    """The document with its figures of original posts (not retweets) in place of the totals:
+    numbers, series and top users; None when the document has none (computed before they
+    existed). Spike scores are computed over all posts: the original series marks none."""
+    originals = doc.get("originals")
+    if not isinstance(originals, dict):
+        return None
+    view = {**doc, **{k: originals.get(k) for k in SWITCHED}}
+    view["top_users"] = originals.get("top_users") or []
+    view["series"] = [
+        {"t": p["t"], "mentions": int(p.get("mentions") or 0), "users": int(p.get("users") or 0),
+         "spike": 0.0, "is_spike": False}
+        for p in originals.get("series") or []
+    ]
+    return view
+
+
 def series_frame(doc: dict) -> pd.DataFrame:
     df = pd.DataFrame(
         doc.get("series") or [], columns=["t", "mentions", "users", "spike", "is_spike"]
@@ -59,7 +81,7 @@ def series_frame(doc: dict) -> pd.DataFrame:
     return df
 
 
-def mentions_chart(doc: dict) -> tuple[go.Figure, pd.DataFrame]:
+def mentions_chart(doc: dict, title: str = "Mentions") -> tuple[go.Figure, pd.DataFrame]:
     """Mention volume per bucket, spikes marked."""
     df = series_frame(doc)
     fig = go.Figure(go.Scatter(x=df["t"], y=df["mentions"], mode="lines", name="mentions"))
@@ -75,13 +97,13 @@ def mentions_chart(doc: dict) -> tuple[go.Figure, pd.DataFrame]:
             customdata=spikes["spike"],
         )
     )
-    return _fig(fig, "Mentions"), df[["t", "mentions", "spike", "is_spike"]]
+    return _fig(fig, title), df[["t", "mentions", "spike", "is_spike"]]
 
 
-def users_chart(doc: dict) -> tuple[go.Figure, pd.DataFrame]:
+def users_chart(doc: dict, title: str = "Unique users") -> tuple[go.Figure, pd.DataFrame]:
     df = series_frame(doc)[["t", "users"]]
     fig = px.bar(df, x="t", y="users")
-    return _fig(fig, "Unique users"), df
+    return _fig(fig, title), df
 
 
 def related_frame(doc: dict) -> pd.DataFrame:

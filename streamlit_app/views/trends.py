@@ -142,21 +142,45 @@ if not doc.get("final", True):
         f"Current period, still in progress{f' ({fresh})' if fresh else ''}: changes compare it "
         "with the whole previous period."
     )
+# the toggle switches numbers, charts and top users between all posts and original posts (the
+# document carries both: no recompute); it stays in the URL like the keyword and period
+exclude = st.toggle(
+    "Exclude retweets",
+    key="exclude_retweets",
+    help="Count original posts only: retweets left out; replies and quotes are original writing.",
+    bind="query-params",
+)
+originals = charts.originals_view(doc) if exclude else None
+figs = originals or doc
+if exclude and originals is None:
+    st.info(
+        "Original-post figures not computed for this period yet: some of its days were "
+        "counted before they existed, and are added when those days are computed again. "
+        "Showing all posts, retweets included."
+    )
+elif originals is not None:
+    st.caption(
+        "Showing original posts only: retweets excluded (replies and quotes count). Related "
+        "words, places, devices and sentiment are over all posts."
+    )
+else:
+    st.caption("Showing all posts, retweets included.")
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(
     "Mentions",
-    f"{doc.get('mentions', 0):,}",
-    ui.pct(doc.get("change_mentions_pct")),
-    help=f"Previous period: {doc.get('prev_mentions') or 0:,}",
+    f"{figs.get('mentions') or 0:,}",
+    ui.pct(figs.get("change_mentions_pct")),
+    help=f"Previous period: {figs.get('prev_mentions') or 0:,}",
 )
 m2.metric(
     "Unique users",
-    f"{doc.get('unique_users', 0):,}",
-    ui.pct(doc.get("change_users_pct")),
-    help=f"Previous period: {doc.get('prev_unique_users') or 0:,}",
+    f"{figs.get('unique_users') or 0:,}",
+    ui.pct(figs.get("change_users_pct")),
+    help=f"Previous period: {figs.get('prev_unique_users') or 0:,}",
 )
 spikes = [p for p in doc.get("series") or [] if p.get("is_spike")]
-m3.metric("Spikes", len(spikes), help="Buckets with a burst score ≥ 3 vs the trailing baseline")
+m3.metric("Spikes", len(spikes),
+          help="Buckets with a burst score ≥ 3 vs the trailing baseline (over all posts)")
 sent = doc.get("sentiment") or {}
 total = sum(int(v or 0) for v in sent.values())
 m4.metric(
@@ -170,8 +194,14 @@ trend_tab, posts_tab, words_tab, audience_tab, mood_tab = st.tabs(
     ["Trend", "Top posts & users", "Related words", "Location & device", "Sentiment & correlation"]
 )
 with trend_tab:
-    ui.chart(*charts.mentions_chart(doc), f"mentions-{slug}", "mentions")
-    ui.chart(*charts.users_chart(doc), f"users-{slug}", "users")
+    if originals is not None:
+        ui.chart(*charts.mentions_chart(originals, "Mentions (original posts)"),
+                 f"original-mentions-{slug}", "mentions")
+        ui.chart(*charts.users_chart(originals, "Unique users (original posts)"),
+                 f"original-users-{slug}", "users")
+    else:
+        ui.chart(*charts.mentions_chart(doc), f"mentions-{slug}", "mentions")
+        ui.chart(*charts.users_chart(doc), f"users-{slug}", "users")
 
 with posts_tab:
     posts = pd.DataFrame(doc.get("top_posts") or [])
@@ -196,8 +226,8 @@ with posts_tab:
             },
         )
         ui.download(posts, f"top-posts-{slug}", "dl-posts")
-    users = pd.DataFrame(doc.get("top_users") or [])
-    st.subheader("Top users")
+    users = pd.DataFrame(figs.get("top_users") or [])
+    st.subheader("Top users (by original posts)" if originals is not None else "Top users")
     if not users.empty:
         users["profile"] = [data.tweet_url(u, 0).rsplit("/status", 1)[0] for u in users["username"]]
         st.dataframe(
@@ -208,7 +238,8 @@ with posts_tab:
                 "profile": st.column_config.LinkColumn("profile", display_text="open ↗")
             },
         )
-        ui.download(users, f"top-users-{slug}", "dl-users")
+        ui.download(users, f"top-{'original-' if originals is not None else ''}users-{slug}",
+                    "dl-users")
 
 with words_tab:
     related = charts.related_frame(doc)

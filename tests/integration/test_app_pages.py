@@ -18,6 +18,7 @@ from streamlit_app.auth import Accounts, load_data_keys
 from tests.support import sample_data as sd
 from tweektrend_dagster.clients import cassandra_session, connect_mongo
 from tweektrend_dagster.config import Settings
+from tweektrend_dagster.contracts.periods import Period
 from tweektrend_dagster.ingest.schema import create_schema
 from tweektrend_dagster.keywords import KeywordRegistry
 from tweektrend_dagster.keywords.rules import parse_rule
@@ -475,3 +476,63 @@ def test_compare_opens_on_the_keywords_latest_common_data(env):
     assert len(at.get("plotly_chart")) == 2
     at.date_input(key="cmp_date_week").set_value(date(2022, 3, 2)).run()  # nothing then
     assert "No posts for these keywords in this period." in texts(at)
+
+
+def _with_originals(db, keyword: str, period: str, start: date) -> dict:
+    """Give a published document original-post figures unlike its totals (a third of them),
+    with its own top user; returns them."""
+    doc = db["trends"].find_one({"_id": Period(period, start).doc_id(keyword)})
+    series = [{"t": p["t"], "mentions": p["mentions"] // 3, "users": p["users"] // 4}
+              for p in doc["series"]]
+    originals = {
+        "mentions": sum(p["mentions"] for p in series), "unique_users": 321,
+        "prev_mentions": 100, "prev_unique_users": 300, "change_mentions_pct": 12.5,
+        "change_users_pct": 7.0, "series": series,
+        "top_users": [{"author_id": "9", "username": "original_writer", "name": "Writer",
+                       "posts": 9, "followers": 3}],
+    }
+    db["trends"].update_one({"_id": doc["_id"]}, {"$set": {"originals": originals}})
+    return originals
+
+
+def test_exclude_retweets_switches_numbers_charts_and_top_users(env):
+    _, db = env
+    keyword = "nasa" + uuid.uuid4().hex[:4]
+    today = datetime.now(UTC).date()
+    sd.publish_trends(db, keyword, today)
+    day = db["trends"].find_one({"_id": Period("day", today).doc_id(keyword)})
+    originals = _with_originals(db, keyword, "day", today)
+    _, token = new_user(db, [keyword])
+    at = member(token, "views/trends.py")
+    assert not at.exception
+    assert "Showing all posts, retweets included." in texts(at)
+    assert at.metric[0].value == f"{day['mentions']:,}"
+
+    at.toggle(key="exclude_retweets").set_value(True).run()
+    assert not at.exception
+    assert "Showing original posts only" in texts(at)
+    assert at.metric[0].value == f"{originals['mentions']:,}" != f"{day['mentions']:,}"
+    assert at.metric[1].value == "321" and at.metric[0].delta == ui_pct(12.5)
+    shown = texts(at)
+    assert "Top users (by original posts)" in shown
+    users = [df.value for df in at.dataframe if "username" in df.value.columns]
+    assert list(users[0]["username"]) == ["original_writer"]
+    figures = at.get("plotly_chart")
+    assert any("Mentions (original posts)" in str(f.proto) for f in figures)
+    assert any("Unique users (original posts)" in str(f.proto) for f in figures)
+
+    # a week computed before original figures existed: said, and the totals shown
+    at.segmented_control(key="period").set_value("week").run()
+    assert not at.exception and at.toggle(key="exclude_retweets").value is True
+    week = db["trends"].find_one({"_id": Period.containing("week", today).doc_id(keyword)})
+    assert "Original-post figures not computed for this period yet" in texts(at)
+    assert at.metric[0].value == f"{week['mentions']:,}"
+
+    at.toggle(key="exclude_retweets").set_value(False).run()
+    assert "not computed" not in texts(at) and "Showing all posts" in texts(at)
+
+
+def ui_pct(value: float) -> str:
+    from streamlit_app import ui
+
+    return ui.pct(value)
