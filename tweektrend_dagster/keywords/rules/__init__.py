@@ -4,12 +4,13 @@ X filtered-stream rule values."""
 
 from tweektrend_dagster.keywords.rules.errors import RuleError
 from tweektrend_dagster.keywords.rules.evaluate import RuleSet
-from tweektrend_dagster.keywords.rules.syntax import (
-    MAX_RULE_CHARS,
+from tweektrend_dagster.keywords.rules.rule import (
+    Rule,
+    legacy_rule,
     parse_rule,
     rule_from_canonical,
 )
-from tweektrend_dagster.keywords.rules.tree import Rule, legacy_rule
+from tweektrend_dagster.keywords.rules.syntax import MAX_RULE_CHARS
 from tweektrend_dagster.keywords.rules.x_rules import X_MAX_RULE_LENGTH, XTranslation, x_rules
 
 __all__ = [

@@ -32,7 +32,7 @@ from tweektrend_dagster.keywords.boundaries import (
     is_word_letter,
 )
 from tweektrend_dagster.keywords.normalize import normalize_text
-from tweektrend_dagster.keywords.rules.syntax import rule_from_canonical
+from tweektrend_dagster.keywords.rules.rule import Rule, rule_from_canonical
 from tweektrend_dagster.keywords.rules.tree import (
     ANCHOR_TYPES,
     And,
@@ -44,7 +44,6 @@ from tweektrend_dagster.keywords.rules.tree import (
     Node,
     Not,
     Or,
-    Rule,
     Text,
     anchor_cover,
 )

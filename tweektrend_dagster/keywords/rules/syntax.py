@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 from tweektrend_dagster.keywords.boundaries import is_hashtag_char
 from tweektrend_dagster.keywords.normalize import (
@@ -37,7 +36,6 @@ from tweektrend_dagster.keywords.rules.tree import (
     Node,
     Not,
     Or,
-    Rule,
     Text,
     anchored,
     make_and,
@@ -351,26 +349,13 @@ def _first_unanchored(node: Node) -> Node:
     return node
 
 
-def parse_rule(text: str) -> Rule:
-    """Parse a rule as the user typed it; raises RuleError (an InvalidKeyword) with the reason
-    and position of the first mistake, or why the rule is refused."""
-    if not isinstance(text, str):
-        raise RuleError("a rule must be text", 0, "")
-    return _parse_cached(text)
-
-
-@lru_cache(maxsize=8192)
-def _parse_cached(text: str) -> Rule:
-    # Rules are immutable, so executors rebuilding the same rule set reuse one parse.
+def parse_tree(text: str) -> Node:
+    """Parse a rule as the user typed it into its tree; raises RuleError (an InvalidKeyword)
+    with the reason and position of the first mistake, or why the rule is refused."""
     if len(text) > MAX_RULE_CHARS:
         raise RuleError(
             f"rule too long: {len(text)} chars > {MAX_RULE_CHARS}", MAX_RULE_CHARS, text
         )
     tree = _Parser(text).parse()
     _refuse_unanchored(text, tree)
-    return Rule.from_tree(tree)
-
-
-def rule_from_canonical(canonical: str) -> Rule:
-    """The Rule stored as canonical text (the registry's `rule`, a Spark job's parameter)."""
-    return parse_rule(canonical)
+    return tree

@@ -1,4 +1,4 @@
-"""The parsed form of a rule: immutable nodes, their canonical text, and the Rule with its key.
+"""The parsed form of a rule: immutable nodes, their canonical text, the rule key and version.
 
 Nodes compare by meaning only; `span` (where the node was typed) is kept for error messages and
 ignored by equality, so a rule typed twice with different spacing is the same tree.
@@ -10,8 +10,6 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Union
-
-from tweektrend_dagster.keywords.normalize import normalize_keyword
 
 _NO_SPAN = (0, 0)
 
@@ -201,48 +199,3 @@ def rule_key(node: Node, canonical: str) -> str:
     if isinstance(node, Text):
         return node.value
     return "q:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """A parsed, valid rule. Build it with `parse_rule`, `legacy_rule` or `rule_from_canonical`.
-
-    - `tree`: the nodes; `canonical`: the rule in one deterministic spelling (parses back to an
-      equal tree); `key`: where its data lives; `version`: 12 hex digits of sha256(canonical).
-    """
-
-    tree: Node
-    canonical: str
-    key: str
-    version: str
-
-    @classmethod
-    def from_tree(cls, tree: Node) -> Rule:
-        canonical = canonical_text(tree)
-        return cls(tree, canonical, rule_key(tree, canonical), rule_version(canonical))
-
-    @property
-    def text_atom(self) -> str | None:
-        """The word or phrase when the whole rule is one (matched exactly as a keyword is)."""
-        return self.tree.value if isinstance(self.tree, Text) else None
-
-    def explain(self) -> str:
-        """What the rule matches, in plain English."""
-        from tweektrend_dagster.keywords.rules.explain import explain
-
-        return explain(self.tree)
-
-    def __reduce__(self) -> tuple:
-        # Pickled as its canonical text: small, and rebuilt through the one parser.
-        from tweektrend_dagster.keywords.rules.syntax import rule_from_canonical
-
-        return (rule_from_canonical, (self.canonical,))
-
-    def __str__(self) -> str:
-        return self.canonical
-
-
-def legacy_rule(keyword: str) -> Rule:
-    """The rule of a keyword followed before rules existed: one word or phrase with exactly its
-    normalised text. Never parsed, since a keyword may hold '-', '"', 'OR' or '('."""
-    return Rule.from_tree(Text(normalize_keyword(keyword)))

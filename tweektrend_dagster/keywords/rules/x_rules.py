@@ -16,13 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tweektrend_dagster.keywords.boundaries import unspaced
-from tweektrend_dagster.keywords.rules.syntax import rule_from_canonical
+from tweektrend_dagster.keywords.rules.rule import Rule, rule_from_canonical
 from tweektrend_dagster.keywords.rules.tree import (
     And,
     Node,
     Not,
     Or,
-    Rule,
     Text,
     anchor_cover,
     canonical_text,
