@@ -336,3 +336,10 @@ def test_random_text_is_parsed_or_refused_with_a_position() -> None:
         assert again == rule and again.canonical == rule.canonical, text
         parsed += 1
     assert parsed > 500
+
+
+def test_anchor_words_are_what_a_matching_post_must_contain_one_of():
+    assert parse_rule("(코로나 OR covid OR #COVID19) -게임 lang:ko").anchor_words() == [
+        "코로나", "covid", "#covid19"]
+    assert parse_rule('@NASA "moon landing"').anchor_words() in (["@nasa"], ["moon landing"])
+    assert parse_rule("from:nasa").anchor_words() == []  # an author cannot be written into text

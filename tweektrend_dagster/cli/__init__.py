@@ -149,16 +149,24 @@ def produce(
         fixed = [normalize_keyword(k) for k in keyword or []]
         registry = KeywordRegistry(mongo_database(settings))
         watch = KeywordWatch(registry, fixed=fixed)
+
+        def followed() -> dict:
+            return {**registry.active_rules(), **watch.fixed}
+
         options: dict = {}
         if source == "simulator":
-            topics = sorted(set(registry.active_keywords()) | set(fixed)) or None
             from tweektrend_dagster.ingest.sources.simulator import DEFAULT_KEYWORDS
 
+            # the followed rules' words, so every rule has posts to find
+            words = {w for rule in followed().values() for w in rule.anchor_words()}
             options = {
                 "seed": seed,
                 "rate": rate,
-                "keywords": sorted(set(DEFAULT_KEYWORDS) | set(topics or [])),
+                "keywords": sorted(set(DEFAULT_KEYWORDS) | words),
             }
+        elif source == "x-api":
+            # the stream's rules follow the registry's (split or loosened where X needs it)
+            options = {"rules_provider": followed, "max_rule_length": settings.x_max_rule_length}
         elif source == "replay":
             if file is None:
                 _fail("tweektrend produce: --source replay needs --file PATH")

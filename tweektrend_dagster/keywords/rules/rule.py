@@ -14,8 +14,12 @@ from tweektrend_dagster.keywords.rules.errors import RuleError
 from tweektrend_dagster.keywords.rules.explain import explain
 from tweektrend_dagster.keywords.rules.syntax import parse_tree
 from tweektrend_dagster.keywords.rules.tree import (
+    From,
+    Hashtag,
+    Mention,
     Node,
     Text,
+    anchor_cover,
     canonical_text,
     rule_key,
     rule_version,
@@ -44,6 +48,13 @@ class Rule:
     def text_atom(self) -> str | None:
         """The word or phrase when the whole rule is one (matched exactly as a keyword is)."""
         return self.tree.value if isinstance(self.tree, Text) else None
+
+    def anchor_words(self) -> list[str]:
+        """What a matching post must contain one of, as text (`코로나`, `#bts`, `@nasa`): the
+        words a simulator writes into posts so the rule has something to find."""
+        sigil = {Hashtag: "#", Mention: "@"}
+        return [sigil.get(type(atom), "") + atom.value for atom in anchor_cover(self.tree)
+                if not isinstance(atom, From)]
 
     def explain(self) -> str:
         """What the rule matches, in plain English."""
