@@ -63,7 +63,7 @@ from streamlit_app.queries import trend_id as trend_id
 from streamlit_app.queries import tweet_url as tweet_url
 from tweektrend_dagster.archive.preview import RulePreview as RulePreview
 from tweektrend_dagster.archive.preview import preview_rule
-from tweektrend_dagster.clients import START_HINT, connect_cassandra, connect_mongo
+from tweektrend_dagster.clients import START_HINT, connect_cassandra, connect_mongo, redact_uri
 from tweektrend_dagster.config import Settings
 from tweektrend_dagster.contracts.errors import ServiceUnavailable as ServiceUnavailable
 from tweektrend_dagster.keywords import InvalidKeyword as InvalidKeyword
@@ -161,7 +161,7 @@ def _mongo_call(fn, *args):
     except PyMongoError as exc:
         s = settings()
         raise ServiceUnavailable(
-            f"MongoDB (FerretDB) at {s.mongo_uri} failed: {exc}. {START_HINT}"
+            f"MongoDB (FerretDB) at {redact_uri(s.mongo_uri)} failed: {exc}. {START_HINT}"
         ) from exc
 
 

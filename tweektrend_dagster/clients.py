@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from cassandra import ConsistencyLevel
 from cassandra.auth import PlainTextAuthProvider
@@ -174,6 +175,15 @@ def _login_refused(exc: NoHostAvailable) -> bool:
                or "requires authentication" in str(e) for e in errors)
 
 
+def redact_uri(uri: str) -> str:
+    """A server URI fit for a message: its password replaced by `***`."""
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    netloc = f"{parts.username}:***@{parts.netloc.rsplit('@', 1)[1]}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def connect_mongo(uri: str, database: str) -> Database:
     client: MongoClient = MongoClient(uri, serverSelectionTimeoutMS=5000, tz_aware=True)
     try:
@@ -181,7 +191,7 @@ def connect_mongo(uri: str, database: str) -> Database:
     except PyMongoError as exc:
         client.close()
         raise ServiceUnavailable(
-            f"MongoDB (FerretDB) is not reachable at {uri}. {START_HINT}") from exc
+            f"MongoDB (FerretDB) is not reachable at {redact_uri(uri)}. {START_HINT}") from exc
     return client[database]
 
 

@@ -299,3 +299,13 @@ def test_client_config_is_a_plain_dict_to_the_client_libraries():
 
     producer = Producer(ClientConfig({"bootstrap.servers": "127.0.0.1:1"}))
     assert producer.flush(0) == 0
+
+
+def test_an_unreachable_mongo_is_named_without_its_password():
+    uri = "mongodb://tweektrend:s3cret-pw@127.0.0.1:1/?authSource=admin&connectTimeoutMS=200"
+    assert clients.redact_uri(uri) == (
+        "mongodb://tweektrend:***@127.0.0.1:1/?authSource=admin&connectTimeoutMS=200")
+    assert clients.redact_uri("mongodb://127.0.0.1:27017") == "mongodb://127.0.0.1:27017"
+    with pytest.raises(ServiceUnavailable) as err:
+        clients.connect_mongo(uri + "&serverSelectionTimeoutMS=300", "db")
+    assert "s3cret-pw" not in str(err.value) and "tweektrend:***@127.0.0.1:1" in str(err.value)
