@@ -144,7 +144,7 @@ def fetch_trends(db: Database, keywords: list[str], period: str, start: str,
     (an `$in` on `_id` is a full scan on FerretDB), with today's counts from the stream."""
     out = {}
     fields = {"keyword": 1, "period": 1, "start": 1, "series": 1, "mentions": 1, "as_of": 1,
-              "prev_mentions": 1}
+              "prev_mentions": 1, "originals": 1}
     for keyword in keywords:
         doc = db[names.TRENDS].find_one({"_id": trend_id(keyword, period, start)}, fields)
         doc = with_live_counts(db, doc, today)

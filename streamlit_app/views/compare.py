@@ -55,5 +55,23 @@ if len(missing) == len(chosen):
 if missing:
     st.caption("No posts in this period for: " + ", ".join(ui.plain(m) for m in missing))
 slug = f"{'+'.join(chosen)}-{period}-{start}"
+exclude = st.toggle(
+    "Exclude retweets",
+    key="cmp_exclude_retweets",
+    help="Count original posts only: retweets left out; replies and quotes are original writing.",
+)
+views = {k: charts.originals_view(d) for k, d in docs.items()} if exclude else {}
+lacking = [labels[k] for k, v in views.items() if v is None]
+if views and not lacking:
+    docs, slug = views, f"originals-{slug}"
+    st.caption("Showing original posts only: retweets excluded (replies and quotes count).")
+else:
+    if lacking:  # mixing originals and totals would compare unlike numbers
+        st.info(
+            "Original-post figures not computed for this period yet for: "
+            + ", ".join(ui.plain(m) for m in lacking)
+            + ". Showing all posts, retweets included."
+        )
+    st.caption("Showing all posts, retweets included.")
 ui.chart(*charts.compare_chart(docs, labels), f"compare-{slug}", "compare")
 ui.chart(*charts.share_of_voice(docs, labels), f"share-of-voice-{slug}", "sov")

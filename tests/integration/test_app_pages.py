@@ -536,3 +536,44 @@ def ui_pct(value: float) -> str:
     from streamlit_app import ui
 
     return ui.pct(value)
+
+
+def _pie_values(at: AppTest) -> list[int]:
+    import json
+
+    for chart in at.get("plotly_chart"):
+        for trace in json.loads(chart.proto.spec)["data"]:
+            if trace.get("type") == "pie":
+                values = trace["values"]
+                if isinstance(values, dict):  # plotly's typed array: base64 of numbers
+                    import base64
+
+                    import numpy as np
+
+                    values = np.frombuffer(base64.b64decode(values["bdata"]), values["dtype"])
+                return sorted(int(v) for v in values)
+    return []
+
+
+def test_compare_excludes_retweets_only_when_every_keyword_has_original_figures(env):
+    _, db = env
+    today = datetime.now(UTC).date()
+    week = Period.containing("week", today)
+    one, two = ("cmp" + uuid.uuid4().hex[:4] for _ in range(2))
+    for keyword in (one, two):
+        sd.publish_trends(db, keyword, today)
+    first = _with_originals(db, one, "week", week.start)
+    _, token = new_user(db, [one, two])
+    at = member(token, "views/compare.py")
+    at.toggle(key="cmp_exclude_retweets").set_value(True).run()
+    assert not at.exception
+    assert "not computed for this period yet for: " + two in texts(at)
+    totals = sorted(db["trends"].find_one({"_id": week.doc_id(k)})["mentions"] for k in (one, two))
+    assert _pie_values(at) == totals  # unlike numbers are never mixed
+
+    second = _with_originals(db, two, "week", week.start)
+    data.compare.clear()  # the page caches its documents for seconds
+    at = member(token, "views/compare.py")
+    at.toggle(key="cmp_exclude_retweets").set_value(True).run()
+    assert "Showing original posts only" in texts(at)
+    assert _pie_values(at) == sorted([first["mentions"], second["mentions"]]) != totals
