@@ -53,6 +53,12 @@ def test_replayed_archive_publishes_exact_numbers(archive_stack):
     assert wrong == {}
     # a period without tweets publishes nothing
     assert all(m > 0 for m, _ in published.values())
+    # original posts (retweets left out; quotes are original writing) counted by hand alike
+    originals = expected_numbers([p for p in posts if p.relation != "retweet"])
+    got = {d["_id"]: (d["originals"]["mentions"], d["originals"]["unique_users"])
+           for d in db["trends"].find({}, {"originals": 1})}
+    assert {k: v for k, v in got.items() if v != originals.get(k, (0, 0))} == {}
+    assert sum(m for m, _ in got.values()) < sum(m for m, _ in published.values())
     by_kind = {kind: sum(1 for k in expected if f"|{kind}|" in k)
                for kind in ("day", "week", "month", "quarter")}
     assert by_kind["quarter"] == 2 * len(KEYWORDS) and by_kind["month"] == 4 * len(KEYWORDS)

@@ -54,6 +54,8 @@ def tweets():
         t(4, at(MON, 11), "weather is nice, netflix tonight", "dan", []),  # matched later
         t(5, at(MON, 12), "watching netflix and chill", "eve", []),  # matched later
         t(6, at(tue, 8), "bts concert day two", "fay", ["bts"]),
+        t(7, at(tue, 9), "RT @fay: bts concert day two", "gil", ["bts"], relation="retweet",
+          related_id=6),  # counted in the totals, not among the original posts
     ]
 
 
@@ -136,8 +138,15 @@ def test_daily_job_publishes_and_checks_pass(stack, defs):
     assert checks(week) == {"no_empty_period": True}
     w = db.trends.find_one({"_id": "bts|week|2024-03-04"})
     days = [db.trends.find_one({"_id": f"bts|day|{d}"}) for d in ("2024-03-04", "2024-03-05")]
-    assert w["mentions"] == sum(d["mentions"] for d in days) == 4
-    assert w["unique_users"] == 3
+    assert w["mentions"] == sum(d["mentions"] for d in days) == 5
+    assert w["unique_users"] == 4
+    # original posts beside the totals, through Spark Connect: gil only retweeted
+    o = w["originals"]
+    assert (o["mentions"], o["unique_users"]) == (4, 3)
+    assert [(u["username"], u["posts"]) for u in o["top_users"]] == [
+        ("ann", 2), ("bob", 1), ("fay", 1)]
+    assert [p["mentions"] for p in o["series"][:2]] == [3, 1]
+    assert [d["originals"]["mentions"] for d in days] == [3, 1]
 
 
 def test_keyword_added_after_data_arrived_is_backfilled(stack, defs):

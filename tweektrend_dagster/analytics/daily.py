@@ -166,10 +166,13 @@ def daily_tables(tweets: DataFrame, tokens: DataFrame | None = None,
     kt = tweets.select("*", F.explode("keywords").alias("keyword"))
     ktok = tokens.select(*keys, "tokens", "sentiment", F.explode("keywords").alias("keyword"))
     original = is_original()
-    hourly = kt.groupBy(*keys, "keyword", "hour").agg(
-        F.count(F.lit(1)).alias("mentions"), F.countDistinct("author_id").alias("users"),
-        F.count(F.when(original, 1)).alias("original_mentions"),
-        F.countDistinct(F.when(original, F.col("author_id"))).alias("original_users"),
+    # per author first: the distinct counts become plain counts (no Expand of two distincts)
+    hourly = kt.groupBy(*keys, "keyword", "hour", "author_id").agg(
+        F.count(F.lit(1)).alias("n"), F.count(F.when(original, 1)).alias("o"),
+    ).groupBy(*keys, "keyword", "hour").agg(
+        F.sum("n").alias("mentions"), F.count(F.lit(1)).alias("users"),
+        F.sum("o").alias("original_mentions"),
+        F.count(F.when(F.col("o") > 0, 1)).alias("original_users"),
     )
     latest = F.struct("created_at", "author_username", "author_name", "author_followers")
     seen_at = [F.col("a.created_at").alias("seen_at")] if keys != ("day",) else []
