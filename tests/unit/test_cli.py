@@ -69,8 +69,9 @@ def _week_doc(originals: bool = True) -> dict:
                           {"word": "+1", "count": 3, "score": 0.2, "kind": "other"}],
         "locations": [], "devices": [], "sentiment": {"positive": 0, "negative": 0, "neutral": 0},
         "correlation": {"reference": "날씨", "r": None, "lag": 0, "n": 7},
+        "originals": None, "rule": "covid", "rule_version": "0123456789ab",
     }
-    assert set(TREND_FIELDS) <= set(doc)  # the sample follows the contract
+    assert set(TREND_FIELDS) == set(doc)  # the sample follows the contract
     if originals:
         doc["originals"] = {
             "mentions": 20, "unique_users": 11, "prev_mentions": 25, "prev_unique_users": 10,

@@ -19,6 +19,8 @@ from tweektrend_dagster.contracts.tables import (
 from tweektrend_dagster.contracts.trend_document import (
     TREND_FIELDS,
     Correlation,
+    OriginalPoint,
+    Originals,
     SeriesPoint,
     TopPost,
 )
@@ -111,3 +113,5 @@ def test_built_trend_documents_have_the_contracts_shape():
     assert set(doc["series"][0]) == set(SeriesPoint.__annotations__)
     assert set(doc["top_posts"][0]) == set(TopPost.__annotations__)
     assert set(doc["correlation"]) == set(Correlation.__annotations__)
+    assert set(doc["originals"]) == set(Originals.__annotations__)
+    assert set(doc["originals"]["series"][0]) == set(OriginalPoint.__annotations__)

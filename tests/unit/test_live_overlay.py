@@ -66,7 +66,7 @@ def test_a_keyword_not_refreshed_yet_gets_a_whole_document_from_the_stream():
 
     live = {**_live(25), "keyword": "bts"}
     doc = live_document(live, TODAY, datetime(2026, 12, 3, 10, 30, tzinfo=UTC))
-    assert set(doc) == {*TREND_FIELDS, "originals", "live"}
+    assert set(doc) == {*TREND_FIELDS, "live"}
     assert [p["t"][11:13] for p in doc["series"]][-1] == "10"  # no future hours
     assert doc["mentions"] == 25 and doc["series"][10]["mentions"] == 7
 

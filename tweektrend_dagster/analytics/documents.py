@@ -138,6 +138,9 @@ def build_documents(
                 "reference": reference, "r": _round(finite(r), 4), "lag": r_lag, "n": len(values),
             },
             "originals": originals_document(s.originals, starts, bool(stats.prev_days_present)),
+            # the rule the key stands for: filled from the registry when published
+            "rule": None,
+            "rule_version": None,
         })
     return docs
 

@@ -44,6 +44,25 @@ class Correlation(TypedDict):
     n: int
 
 
+class OriginalPoint(TypedDict):
+    t: str
+    mentions: int
+    users: int
+
+
+class Originals(TypedDict):
+    """The figures over original posts (not retweets: replies and quotes are original)."""
+
+    mentions: int
+    unique_users: int
+    prev_mentions: int | None
+    prev_unique_users: int | None
+    change_mentions_pct: float | None
+    change_users_pct: float | None
+    series: list[OriginalPoint]
+    top_users: list[dict]  # as `top_users`, ranked on original posts
+
+
 class TrendDocument(TypedDict):
     _id: str
     keyword: str
@@ -68,6 +87,9 @@ class TrendDocument(TypedDict):
     devices: list[NameCount]
     sentiment: dict[str, int]  # positive, negative, neutral
     correlation: Correlation
+    originals: Originals | None  # None: a day of the period was aggregated before originals
+    rule: str | None  # the canonical rule the key stands for (docs/RULES.md)
+    rule_version: str | None  # 12 hex of its SHA-256: which rule version made the document
 
 
 TREND_FIELDS = tuple(TrendDocument.__annotations__)

@@ -231,5 +231,5 @@ def live_document(live: dict[str, Any], day: date, now: datetime) -> dict[str, A
         "top_posts": [], "top_users": [], "related_words": [], "locations": [], "devices": [],
         "sentiment": {"positive": 0, "negative": 0, "neutral": 0},
         "correlation": {"reference": "", "r": None, "lag": 0, "n": 0},
-        "originals": originals, "live": True,
+        "originals": originals, "rule": None, "rule_version": None, "live": True,
     }
