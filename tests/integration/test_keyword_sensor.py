@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
@@ -66,3 +66,47 @@ def test_added_keyword_gets_one_backfill_run_and_rollups(keyspace_settings, cass
     third = tick(second.cursor)
     registry.add("u3", "넷플릭스")
     assert [r.job_name for r in tick(third.cursor).run_requests][0] == "keyword_backfill_job"
+
+
+def test_days_aggregated_before_originals_are_requested_once(
+    keyspace_settings, cassandra, tmp_path
+):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from tweektrend_dagster.defs.trends.sensors import build_originals_upgrade_sensor
+    from tweektrend_dagster.resources import SparkResource
+
+    ks = keyspace_settings.keyspace
+    old, new = date(2026, 1, 5), date(2026, 1, 6)
+    for day in (old, new):
+        cassandra.execute(
+            f"INSERT INTO {ks}.ingested_days (scope, day, updated_at) VALUES ('all', %s, %s)",
+            (day, datetime.now(UTC)))
+    # `old` as an earlier version wrote it (no original columns), `new` as this one does
+    for table, extra in (("hourly", ["original_mentions", "original_users"]),
+                         ("authors", ["original_posts"])):
+        for day, columns in ((old, ["keyword"]), (new, ["keyword", *extra])):
+            folder = tmp_path / table / f"day={day}"
+            folder.mkdir(parents=True)
+            pq.write_table(pa.table({c: ["bts"] for c in columns}), folder / "part-0.parquet")
+            (folder / "_SUCCESS").touch()
+    sensor = build_originals_upgrade_sensor(timedelta(hours=6))
+
+    def tick(cursor):
+        with dg.build_sensor_context(
+            cursor=cursor, instance=dg.DagsterInstance.ephemeral(),
+            resources={"cassandra": CassandraResource.from_settings(keyspace_settings,
+                                                                    keyspace=ks),
+                       "spark": SparkResource.from_settings(keyspace_settings,
+                                                            analytics_path=str(tmp_path))},
+        ) as context:
+            return sensor(context)
+
+    first = tick(None)
+    daily = [r for r in first.run_requests if r.job_name == "daily_trends_job"]
+    assert [(r.tags["dagster/asset_partition_range_start"],
+             r.tags["dagster/asset_partition_range_end"]) for r in daily] == [
+        ("2026-01-05", "2026-01-05")]
+    assert {r.job_name for r in first.run_requests} >= {"weekly_trends_job", "monthly_trends_job"}
+    assert tick(first.cursor).run_requests == []  # once

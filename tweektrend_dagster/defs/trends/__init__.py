@@ -13,7 +13,11 @@ def build(settings: Settings) -> dg.Definitions:
     from tweektrend_dagster.defs.trends.assets import TREND_ASSETS
     from tweektrend_dagster.defs.trends.jobs import TREND_JOBS
     from tweektrend_dagster.defs.trends.schedules import build_trend_schedules
-    from tweektrend_dagster.defs.trends.sensors import build_ingestion_sensor, build_keyword_sensor
+    from tweektrend_dagster.defs.trends.sensors import (
+        build_ingestion_sensor,
+        build_keyword_sensor,
+        build_originals_upgrade_sensor,
+    )
 
     return dg.Definitions(
         assets=TREND_ASSETS,
@@ -23,5 +27,6 @@ def build(settings: Settings) -> dg.Definitions:
             build_ingestion_sensor(refresh=timedelta(minutes=settings.refresh_minutes),
                                    grace=settings.late_grace),
             build_keyword_sensor(settings.late_grace),
+            build_originals_upgrade_sensor(settings.late_grace, settings.raw_ttl_days),
         ],
     )

@@ -8,7 +8,8 @@ cursor: one run per open day in the live lane, ranged runs for past days (an imp
 late data) in the import lane (see `run_plan`). No tweet's date can fail a tick: days without a
 partition are reported on the observation.
 
-The new-keyword sensor backfills a keyword a user adds from the raw archive.
+The new-keyword sensor backfills a keyword a user adds from the raw archive. The originals
+upgrade sensor re-aggregates, once, the days written before original-post figures existed.
 """
 
 from __future__ import annotations
@@ -33,7 +34,12 @@ from tweektrend_dagster.ingest.progress import (
     read_progress,
 )
 from tweektrend_dagster.keywords import KeywordRegistry
-from tweektrend_dagster.resources import CassandraResource, KafkaResource, MongoResource
+from tweektrend_dagster.resources import (
+    CassandraResource,
+    KafkaResource,
+    MongoResource,
+    SparkResource,
+)
 
 # past days are requested once their tweets stopped changing for this long: an archive being
 # replayed becomes one ranged run when the replay is over, not one per tick
@@ -189,3 +195,46 @@ def build_keyword_sensor(grace: timedelta) -> dg.SensorDefinition:
         return dg.SensorResult(run_requests=runs, cursor=json.dumps({"known": sorted(active)}))
 
     return new_keyword_sensor
+
+
+# -- days aggregated by an earlier version --------------------------------------------------------
+def build_originals_upgrade_sensor(grace: timedelta, raw_ttl_days: int = 0
+                                   ) -> dg.SensorDefinition:
+    """After an upgrade, the archived days whose tables predate the original-post figures are
+    aggregated again (ranged runs in the import lane, with their roll-ups), so every period's
+    documents carry `originals`. Each day is requested once; a day whose raw tweets expired
+    (TWEEKTREND_RAW_TTL_DAYS) is left as it is rather than emptied."""
+
+    @dg.sensor(
+        name="originals_upgrade_sensor",
+        jobs=list(PERIOD_JOBS.values()),
+        minimum_interval_seconds=600,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Re-aggregates, once, the archived days whose tables were written before "
+        "original-post figures existed, so every period shows them.",
+    )
+    def originals_upgrade_sensor(
+        context: dg.SensorEvaluationContext, cassandra: CassandraResource, spark: SparkResource
+    ) -> dg.SensorResult:
+        from tweektrend_dagster.analytics.store import AggregateStore
+
+        requested = set(json.loads(context.cursor)["requested"]) if context.cursor else set()
+        now = datetime.now(UTC)
+        with cassandra.session() as session:
+            days = archived_days(session)
+        if raw_ttl_days > 0:
+            days = [d for d in days if d > now.date() - timedelta(days=raw_ttl_days - 1)]
+        # footers only: no Spark session is started for this
+        store = AggregateStore(None, spark.analytics_path)  # type: ignore[arg-type]
+        lacking = [d for d in store.days_without_originals(days) if d.isoformat() not in requested]
+        if not lacking:
+            return dg.SensorResult(cursor=json.dumps({"requested": sorted(requested)}))
+        split = split_days(lacking, now, partition_bounds(now), grace)
+        runs = plan_day_runs(split.live, split.past, now, "originals_upgrade_sensor")
+        context.log.info(f"days aggregated before originals: {_days_text(lacking)}; "
+                         f"{len(runs)} runs requested")
+        requested |= {d.isoformat() for d in lacking}
+        return dg.SensorResult(run_requests=runs,
+                               cursor=json.dumps({"requested": sorted(requested)}))
+
+    return originals_upgrade_sensor
