@@ -11,10 +11,16 @@ user = ui.require_user()
 ui.flash()
 labels = {k["keyword"]: k["display"] for k in data.user_keywords(user.id)}
 
+
+def _saved_label(key: str) -> str:
+    # a saved view of a rule since edited reads as its topic's earlier rule
+    return data.topic_labels(user.id).get(key, key)
+
+
 # a saved analysis being reopened (its keyword may since have been unfollowed: still the user's)
 view = st.session_state.pop("open_view", None)
 if view:
-    labels.setdefault(view["keyword"], view["keyword"])
+    labels.setdefault(view["keyword"], _saved_label(view["keyword"]))
     st.session_state["kw"] = view["keyword"]
     st.session_state["period"] = view["period"]
     st.session_state["date_of"] = view["keyword"]
@@ -23,7 +29,8 @@ if view:
         st.session_state["date"] = date.fromisoformat(view["start"])
     st.session_state["viewing_saved"] = view["keyword"]
 elif st.session_state.get("viewing_saved"):
-    labels.setdefault(st.session_state["viewing_saved"], st.session_state["viewing_saved"])
+    saved_key = st.session_state["viewing_saved"]
+    labels.setdefault(saved_key, _saved_label(saved_key))
 
 if not labels:
     st.info("You follow no keywords yet.")
@@ -136,6 +143,8 @@ if not data.has_posts(doc):
 
 title = labels[keyword]
 st.header(f"{title} — {data.PERIODS[period]} from {doc['start']}")
+if doc.get("rule") and doc["rule"] != title.casefold():
+    st.caption(f"Rule: {ui.plain(doc['rule'])} (version {ui.plain(doc.get('rule_version'))})")
 if not doc.get("final", True):
     fresh = ui.updated_ago(doc.get("as_of"), datetime.now(UTC))
     st.caption(

@@ -132,3 +132,21 @@ def test_a_saved_view_of_an_edited_rule_still_reads_as_its_topic(env):  # noqa: 
     registry.edit(user.id, old, "apple -pie")
     at = member(token, "views/saved.py")
     assert "Apple \\(earlier rule\\)" in texts(at) or "Apple (earlier rule)" in texts(at)
+
+
+def test_the_trends_page_says_which_rule_made_its_numbers(env):  # noqa: F811
+    from datetime import date
+
+    from tests.support import sample_data as sd
+
+    _, db = env
+    user, token = new_user(db, [])
+    rule_key = KeywordRegistry(db).add(user.id, "(코로나 OR covid) -게임", name="Corona")
+    rule = KeywordRegistry(db).active_rules()[rule_key]
+    sd.publish_trends(db, rule_key, date.today())
+    db.trends.update_many({"keyword": rule_key},
+                          {"$set": {"rule": rule.canonical, "rule_version": rule.version}})
+    at = member(token, "views/trends.py")
+    assert not at.exception
+    shown = texts(at)
+    assert "Corona" in shown and rule.version in shown and "covid" in shown
