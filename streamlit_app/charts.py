@@ -3,8 +3,8 @@ Pure functions, so they are unit-tested without Streamlit; every DataFrame is al
 
 Text from tweets and users (words, locations, devices, keywords) is untrusted: Plotly renders
 `<a href>`, `<b>`, `<br>` in labels, so the figures get it through `plotly_text` (the DataFrame,
-the CSV, keeps the original text), and `csv_bytes` neutralises cells a spreadsheet would run as
-a formula.
+the CSV, keeps the original text), and `csv_bytes` (text/spreadsheet.py) neutralises cells a
+spreadsheet would run as a formula.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from pathlib import Path
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
+
+from tweektrend_dagster.text.spreadsheet import csv_bytes as csv_bytes
 
 # Korean-capable fonts, first found wins (Debian fonts-nanum; Noto CJK as a fallback).
 KOREAN_FONTS = (
@@ -212,28 +214,6 @@ def correlation_chart(
             )
     fig.update_yaxes(title="share of own maximum")
     return _fig(fig, "Correlation with the reference term"), df
-
-
-# a spreadsheet runs a cell starting with one of these as a formula (OWASP: CSV injection)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: object) -> object:
-    """A text cell a spreadsheet shows as text: a leading formula character gets a `'` before
-    it. Numbers, dates and missing values stay as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def csv_bytes(df: pd.DataFrame) -> bytes:
-    safe = df.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(csv_cell)
-    # utf-8-sig so spreadsheet programs open Hangul correctly; CRLF rows (RFC 4180) so a cell
-    # holding a lone \r is quoted instead of starting a row of its own
-    return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 @lru_cache(maxsize=1)

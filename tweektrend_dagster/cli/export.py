@@ -19,11 +19,9 @@ from tweektrend_dagster.cli.trend_view import (
     series_rows,
     top_user_rows,
 )
+from tweektrend_dagster.text.spreadsheet import csv_bytes
 
 FORMATS = ("csv", "parquet")
-# a spreadsheet runs a cell starting with one of these as a formula (OWASP: CSV injection);
-# the same set as the dashboard's downloads (streamlit_app/charts.py)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 SERIES_COLUMNS = {"t": "timestamp", "mentions": "int64", "users": "int64"}
 ORIGINAL_COLUMNS = {"original_mentions": "int64", "original_users": "int64"}
@@ -41,14 +39,6 @@ class ExportFiles:
 
     def all(self) -> list[Path]:
         return [self.series, self.related_words, self.top_users]
-
-
-def csv_cell(value: object) -> object:
-    """A text cell a spreadsheet shows as text: a leading formula character gets a `'` before
-    it. Numbers and missing values stay as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def slug(text: str) -> str:
@@ -100,13 +90,7 @@ def _frame(rows: Sequence[dict[str, Any]], columns: dict[str, str], fmt: str):
 
 
 def _write_csv(frame, path: Path) -> None:
-    safe = frame.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or str(safe[column].dtype) == "string":
-            safe[column] = safe[column].astype(object).map(csv_cell)
-    # utf-8-sig so spreadsheet programs open Hangul correctly; CRLF rows (RFC 4180) so a cell
-    # holding a lone \r is quoted instead of starting a row of its own
-    path.write_bytes(safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
+    path.write_bytes(csv_bytes(frame))
 
 
 def provenance(doc: dict[str, Any], name: str) -> dict[str, Any]:
