@@ -140,3 +140,29 @@ def test_no_tweet_date_fails_a_tick(keyspace_settings, cassandra):
     again = _evaluate(_sensor(timedelta(minutes=5)), settings, result.cursor)
     assert again.run_requests == []
     assert again.asset_events[0].metadata["days_waiting_for_partition"].value == far.isoformat()
+
+
+def test_a_day_whose_run_is_still_queued_is_not_requested_again(keyspace_settings, cassandra):
+    # behind a long import, a refresh of today waits in the queue; another request for the
+    # same day would only pile up runs that all read the same newest tweets
+    settings = isolated(keyspace_settings)
+    today = datetime.now(UTC).date()
+    cassandra.execute(
+        f"INSERT INTO {settings.keyspace}.ingested_days (scope, day, updated_at) "
+        "VALUES ('all', %s, %s)", (today, datetime.now(UTC)))
+    sensor = _sensor(timedelta(0))
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_run(dg.DagsterRun(
+        job_name="daily_trends_job", run_id="0" * 36, status=dg.DagsterRunStatus.NOT_STARTED,
+        tags={"dagster/partition": today.isoformat()}))
+
+    def live_runs(instance_):
+        context = dg.build_sensor_context(
+            cursor=None, instance=instance_,
+            resources={"cassandra": CassandraResource.from_settings(settings),
+                       "kafka": KafkaResource.from_settings(settings)})
+        return [r for r in sensor(context).run_requests
+                if r.job_name == "daily_trends_job" and r.partition_key == today.isoformat()]
+
+    assert live_runs(instance) == []
+    assert len(live_runs(dg.DagsterInstance.ephemeral())) == 1  # nothing queued: requested

@@ -62,6 +62,14 @@ def _days_text(days: list) -> str:
     return shown + (f" and {len(days) - 10} more" if len(days) > 10 else "")
 
 
+def _queued_days(instance: dg.DagsterInstance) -> set[str]:
+    """Days whose daily run is queued and not started yet."""
+    records = instance.get_run_records(dg.RunsFilter(
+        job_name=PERIOD_JOBS["day"].name,
+        statuses=[dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED]), limit=200)
+    return {r.dagster_run.tags.get("dagster/partition", "") for r in records}
+
+
 def build_ingestion_sensor(
     refresh: timedelta, grace: timedelta, settle: timedelta = SETTLE
 ) -> dg.SensorDefinition:
@@ -97,6 +105,9 @@ def build_ingestion_sensor(
         split = split_days(changed, now, partition_bounds(now), grace)
         live = days_to_refresh({d: changed[d] for d in split.live}, cursor["requested"], now,
                                refresh)
+        # a run of the day still waiting in the queue will read the newest tweets when it starts
+        waiting = _queued_days(context.instance)
+        live = [d for d in live if d.isoformat() not in waiting]
         past_changes = {d: changed[d] for d in split.past}
         settled = all(now - t >= settle for t in past_changes.values())
         past = days_to_refresh(past_changes, cursor["requested"], now, refresh) if settled else []
