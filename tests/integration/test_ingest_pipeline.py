@@ -103,7 +103,7 @@ def test_every_tweet_lands_once_and_bad_input_goes_to_the_dead_letter_topic(pipe
 
 def test_feed_rows_are_newest_first_with_the_tweet_fields(pipeline, cassandra):
     settings, registry = pipeline
-    registry.add("u1", "#BTS")
+    registry.add("u1", "BTS")
     start = START + timedelta(days=5)  # a day no other test of this keyspace writes
     payloads = generate(400, seed=3, start=start, span=timedelta(hours=1), keywords=["BTS"])
     producer = TweetProducer(settings, KeywordWatch(registry))
