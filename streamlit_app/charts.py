@@ -3,7 +3,7 @@ Pure functions, so they are unit-tested without Streamlit; every DataFrame is al
 
 Text from tweets and users (words, locations, devices, keywords) is untrusted: Plotly renders
 `<a href>`, `<b>`, `<br>` in labels, so the figures get it through `plotly_text` (the DataFrame,
-the CSV, keeps the original text), and `csv_bytes` (text/spreadsheet.py) neutralises cells a
+the CSV, keeps the original text), and the CSV download (`data.csv_bytes`) neutralises cells a
 spreadsheet would run as a formula.
 """
 
@@ -17,8 +17,6 @@ from pathlib import Path
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
-
-from tweektrend_dagster.text.spreadsheet import csv_bytes as csv_bytes
 
 # Korean-capable fonts, first found wins (Debian fonts-nanum; Noto CJK as a fallback).
 KOREAN_FONTS = (

@@ -75,6 +75,7 @@ from tweektrend_dagster.keywords.rules import RuleError as RuleError
 from tweektrend_dagster.keywords.rules import parse_rule, x_rules
 from tweektrend_dagster.mail import MailError as MailError
 from tweektrend_dagster.mail import send_mail
+from tweektrend_dagster.text.spreadsheet import csv_bytes as csv_bytes
 
 # The `X as X` imports above are re-exports: what the pages use from behind this door.
 MAX_KEYWORDS_PER_USER = 20

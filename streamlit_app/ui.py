@@ -33,7 +33,7 @@ def flash() -> None:
 def download(df: pd.DataFrame, name: str, key: str) -> None:
     st.download_button(
         "⬇ CSV",
-        charts.csv_bytes(df),
+        data.csv_bytes(df),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=key,

@@ -11,6 +11,7 @@ import pytest
 from streamlit_app import charts, data
 from streamlit_app.ui import has_values, plain
 from tests.support import sample_data
+from tweektrend_dagster.text.spreadsheet import csv_bytes
 
 DOC = sample_data.make_trend_doc("코로나", "week", date(2026, 3, 2))
 
@@ -58,7 +59,7 @@ def test_empty_documents_do_not_crash():
 
 
 def test_csv_is_utf8_with_bom_so_spreadsheets_show_hangul():
-    data = charts.csv_bytes(pd.DataFrame({"word": ["확진자"], "count": [3]}))
+    data = csv_bytes(pd.DataFrame({"word": ["확진자"], "count": [3]}))
     assert data.startswith(b"\xef\xbb\xbf") and "확진자".encode() in data
 
 

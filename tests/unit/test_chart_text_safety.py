@@ -11,6 +11,7 @@ import pandas as pd
 
 from streamlit_app import charts
 from tests.support import sample_data
+from tweektrend_dagster.text.spreadsheet import csv_bytes
 
 LINK = '<a href="https://evil">x</a>'
 FORMULA = '=HYPERLINK("http://evil","x")'
@@ -80,7 +81,7 @@ def test_a_formula_word_arrives_neutralised_in_the_csv_and_numbers_stay_numbers(
             "score": [-0.25, 0.5, 1.0, 0.0, 0.1, 0.2, 0.3, 0.4],
         }
     )
-    rows = _rows(charts.csv_bytes(df))
+    rows = _rows(csv_bytes(df))
     words = [r["word"] for r in rows]
     assert words[0] == "'" + FORMULA
     assert words[1:6] == ["'+cmd", "'-2+3", "'@SUM(A1)", "'\tx", "'\rx"]
@@ -92,6 +93,6 @@ def test_a_formula_word_arrives_neutralised_in_the_csv_and_numbers_stay_numbers(
 def test_a_csv_of_a_real_chart_neutralises_a_tweet_word():
     doc = {**DOC, "related_words": [{"word": FORMULA, "count": 3, "score": -0.4, "kind": "word"}]}
     _, df = charts.related_bar(doc)
-    [row] = _rows(charts.csv_bytes(df))
+    [row] = _rows(csv_bytes(df))
     assert row["word"] == "'" + FORMULA
     assert float(row["score"]) == -0.4 and int(row["count"]) == 3
