@@ -145,6 +145,9 @@ def _sign_up(page, url: str, email: str, password: str) -> str:
     fill(page, "Repeat password", password)
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_text("Almost there")).to_be_visible()
+    # the whole page, the keyword form below included, before its text is compared
+    expect(page.get_by_text("Popular")).to_be_visible()
+    expect(page.get_by_role("button", name="Follow these")).to_be_visible()
     return _main_text(page).replace(email, "<address>")
 
 
