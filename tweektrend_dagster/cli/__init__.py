@@ -151,7 +151,8 @@ def produce(
         watch = KeywordWatch(registry, fixed=fixed)
 
         def followed() -> dict:
-            return {**registry.active_rules(), **watch.fixed}
+            # the rules the producer matches now: one registry poll (the watch's) serves both
+            return watch.matcher().rules
 
         options: dict = {}
         if source == "simulator":

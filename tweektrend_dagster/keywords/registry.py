@@ -284,7 +284,7 @@ class KeywordRegistry:
                 log.warning("rule key %s has no registry row; skipped", key)
                 continue
             try:
-                rule = legacy_rule(normalize_keyword(key))
+                rule = legacy_rule(key)  # normalises the spelling
             except InvalidKeyword as exc:
                 log.warning("keyword %r skipped: %s", key, exc.reason)
                 continue
