@@ -14,8 +14,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from unicodedata import is_normalized, normalize
 
-# A tweet id is stored as a Cassandra bigint: positive and below 2**63.
+# An X post id is a 64-bit snowflake: positive and below 2**63.
 MAX_TWEET_ID = 2**63 - 1
+# The networks a post can come from; a post's identity is (network, id).
+NETWORKS = ("x", "bluesky", "mastodon")
+# An AT URI is at most a few hundred chars (DID ≤ 2,048 in theory, ~32 in practice).
+MAX_POST_ID_CHARS = 1_000
 MAX_TEXT_CHARS = 100_000
 # Counts are Cassandra `int` columns.
 MAX_COUNT = 2**31 - 1
@@ -35,8 +39,9 @@ class InvalidTweet(ValueError):
         self.reason = reason
 
 
-def check_id(value: Any, what: str = "id") -> int:
-    """A tweet id as int; accepts ints and digit strings (id_str), rejects anything else."""
+def check_id(value: Any, what: str = "id") -> str:
+    """An X post id as canonical decimal text; accepts ints and digit strings (id_str) up to
+    2**63 - 1 (X's ids are 64-bit snowflakes), rejects anything else."""
     if value is None or value == "":
         raise InvalidTweet(f"missing {what}")
     if type(value) is int:
@@ -47,7 +52,32 @@ def check_id(value: Any, what: str = "id") -> int:
         raise InvalidTweet(f"{what} is not an integer: {str(value)[:40]!r}")
     if not 0 < out <= MAX_TWEET_ID:
         raise InvalidTweet(f"{what} out of range: {out}")
-    return out
+    return str(out)
+
+
+def check_post_id(network: str, value: Any, what: str = "id") -> str:
+    """A post id as its network spells it: X digits (`check_id`), a Bluesky `at://` URI of a
+    record, a Mastodon `host/status-id`. The id is unique within its network only."""
+    if network == "x":
+        return check_id(value, what)
+    if value is None or value == "":
+        raise InvalidTweet(f"missing {what}")
+    if type(value) is not str:
+        raise InvalidTweet(f"{what} is not text: {str(value)[:40]!r}")
+    if len(value) > MAX_POST_ID_CHARS:
+        raise InvalidTweet(f"{what} too long: {len(value)} chars")
+    if network == "bluesky":
+        # at://<did>/<collection>/<rkey>
+        parts = value.split("/")
+        if not value.startswith("at://did:") or len(parts) != 5 or not all(parts[2:]):
+            raise InvalidTweet(f"{what} is not an at:// record URI: {value[:60]!r}")
+        return value
+    if network == "mastodon":
+        host, _, local = value.partition("/")
+        if not host or not local or "/" in local or any(c.isspace() for c in value):
+            raise InvalidTweet(f"{what} is not host/status-id: {value[:60]!r}")
+        return value
+    raise InvalidTweet(f"unknown network {network[:30]!r}")
 
 
 def check_text(value: Any) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 
@@ -17,9 +18,11 @@ from tweektrend_dagster.tweets.checks import (
     MAX_FIELD_CHARS,
     MAX_TEXT_CHARS,
     MAX_TWEET_ID,
+    NETWORKS,
     InvalidTweet,
     check_created_at,
     check_id,
+    check_post_id,
     check_text,
     count,
     nfc,
@@ -33,11 +36,13 @@ __all__ = [
     "FORMATS",
     "MAX_TEXT_CHARS",
     "MAX_TWEET_ID",
+    "NETWORKS",
     "RELATIONS",
     "Author",
     "InvalidTweet",
     "Tweet",
     "check_id",
+    "check_post_id",
     "check_text",
     "nfc",
     "parse_iso_time",
@@ -46,8 +51,9 @@ __all__ = [
 
 RELATIONS = ("retweet", "quote", "reply")
 # The input format a tweet was read from ("tweektrend" = our normalised JSON, written by hand or
-# by another producer).
-FORMATS = ("v1.1", "v2", "twarc2", "activity", "csv", "tweektrend")
+# by another producer; "jetstream" = a Bluesky Jetstream commit; "mastodon" = a Mastodon Status).
+FORMATS = ("v1.1", "v2", "twarc2", "activity", "csv", "tweektrend", "jetstream", "mastodon")
+_NETWORK_SET = frozenset(NETWORKS)
 _FORMAT_SET = frozenset(FORMATS)
 
 
@@ -62,13 +68,15 @@ class Author:
 
 @dataclass(slots=True, kw_only=True)
 class Tweet:
-    id: int
+    """One post of any network; its identity is (network, id)."""
+
+    id: str  # the network's own id: X digits, a Bluesky at:// URI, a Mastodon host/status-id
     created_at: datetime  # aware, UTC
     text: str
     author: Author
     lang: str | None = None
     relation: str | None = None  # "retweet" | "quote" | "reply" | None
-    related_id: int | None = None
+    related_id: str | None = None  # on the same network
     retweets: int = 0
     likes: int = 0
     replies: int = 0
@@ -82,6 +90,7 @@ class Tweet:
     place: str | None = None
     country: str | None = None
     format: str = "tweektrend"
+    network: str = "x"  # "x" | "bluesky" | "mastodon"
     keywords: list[str] = field(default_factory=list)
     # The retweeted or quoted tweet when the payload embeds it (its own `original` is always None),
     # so the engagement of the original post can be recorded too.
@@ -107,8 +116,25 @@ class Tweet:
 
     @property
     def url(self) -> str:
-        """Link to the post on X."""
-        return f"https://x.com/{self.author.username}/status/{self.id}"
+        """Link to the post on its own network."""
+        return post_url(self.network, self.id, self.author.username)
+
+
+def post_url(network: str | None, post_id: str | int, username: str | None = None) -> str:
+    """The web address of a post on its own network (`network` None: an X post stored before
+    posts had a network)."""
+    post_id = str(post_id)
+    if network == "bluesky":
+        # at://<did>/app.bsky.feed.post/<rkey> → bsky.app accepts the DID as the profile
+        _, _, rest = post_id.partition("at://")
+        did, _, tail = rest.partition("/")
+        rkey = tail.rpartition("/")[2]
+        return f"https://bsky.app/profile/{quote(did, safe=':')}/post/{quote(rkey)}"
+    if network == "mastodon":
+        # host/status-id: the instance shows any status it knows under its account's address
+        host, _, local = post_id.partition("/")
+        return f"https://{host}/@{quote(username or 'i', safe='@.')}/{quote(local)}"
+    return f"https://x.com/{quote(username or 'i', safe='')}/status/{quote(post_id)}"
 
 
 def tweet_from_dict(obj: dict[str, Any], *, nested: bool = False) -> Tweet:
@@ -133,6 +159,9 @@ def tweet_from_dict(obj: dict[str, Any], *, nested: bool = False) -> Tweet:
     fmt = obj.get("format") or "tweektrend"
     if type(fmt) is not str or fmt not in _FORMAT_SET:
         raise InvalidTweet(f"unknown format {str(fmt)[:30]!r}")
+    network = obj.get("network") or "x"  # normalised JSON written before networks existed
+    if type(network) is not str or network not in _NETWORK_SET:
+        raise InvalidTweet(f"unknown network {str(network)[:30]!r}")
     notes = obj.get("notes")
     notes = str_list(notes) if notes else []
     has_media = obj.get("has_media", False)
@@ -140,7 +169,7 @@ def tweet_from_dict(obj: dict[str, Any], *, nested: bool = False) -> Tweet:
         notes.append(f"has_media dropped: {str(has_media)[:30]!r} is not true or false")
         has_media = False
     return Tweet(
-        id=check_id(obj.get("id")),
+        id=check_post_id(network, obj.get("id")),
         created_at=check_created_at(parse_iso_time(obj.get("created_at"))),
         text=check_text(obj.get("text")),
         author=Author(
@@ -152,7 +181,8 @@ def tweet_from_dict(obj: dict[str, Any], *, nested: bool = False) -> Tweet:
         ),
         lang=opt_str(obj.get("lang"), "lang", notes),
         relation=relation,
-        related_id=None if obj.get("related_id") is None else check_id(obj["related_id"]),
+        related_id=(None if obj.get("related_id") is None
+                    else check_post_id(network, obj["related_id"], "related_id")),
         retweets=count(obj.get("retweets"), "retweets", notes),
         likes=count(obj.get("likes"), "likes", notes),
         replies=count(obj.get("replies"), "replies", notes),
@@ -165,6 +195,7 @@ def tweet_from_dict(obj: dict[str, Any], *, nested: bool = False) -> Tweet:
         place=opt_str(obj.get("place"), "place", notes),
         country=opt_str(obj.get("country"), "country", notes),
         format=fmt,
+        network=network,
         keywords=str_list(obj.get("keywords")),
         # One level only: the original of an original is dropped.
         original=(
