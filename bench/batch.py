@@ -61,7 +61,7 @@ def simulate(n: int, out: Path) -> None:
     for payload in sim.payloads():
         t = parse_payload(payload)
         t.keywords = matcher.match(t)
-        rows.append((t.created_at.date(), t.created_at.hour, t.id, t.created_at,
+        rows.append((t.created_at.date(), t.created_at.hour, t.network, t.id, t.created_at,
                      t.to_json().decode(), t.keywords))
         if len(rows) >= 100_000:
             spark.createDataFrame(rows, RAW_SCHEMA).write.mode("append").parquet(str(out))
@@ -96,7 +96,7 @@ def simulate_archive(days: int, n: int, out: Path, seed: int = 11) -> list[int]:
                 continue
             seen.add(t.id)
             t.keywords = matcher.match(t)
-            rows.append((t.created_at.date(), t.created_at.hour, t.id, t.created_at,
+            rows.append((t.created_at.date(), t.created_at.hour, t.network, t.id, t.created_at,
                          t.to_json().decode(), t.keywords))
         if len(rows) >= 100_000 or i == days - 1:
             spark.createDataFrame(rows, RAW_SCHEMA).write.mode("append").parquet(str(out))
@@ -283,7 +283,7 @@ def main() -> None:
         settings = dataclasses.replace(Settings.from_env(), keyspace="tt_bench_batch")
         s, cluster = cassandra_session(settings, keyspace=None)
         create_schema(s, settings)
-        loaded = s.execute("SELECT count(*) FROM raw_tweets_by_day WHERE day=%s AND hour=12",
+        loaded = s.execute("SELECT count(*) FROM raw_posts_by_day WHERE day=%s AND hour=12",
                            (DAY,)).one()[0]
         if loaded == 0:
             t = time.perf_counter()

@@ -52,7 +52,7 @@ def load(tweets: int) -> int:
     s, cluster = cassandra_session(settings, keyspace=None)
     try:
         create_schema(s, settings)
-        loaded = s.execute("SELECT count(*) FROM raw_tweets_by_day WHERE day=%s AND hour=12",
+        loaded = s.execute("SELECT count(*) FROM raw_posts_by_day WHERE day=%s AND hour=12",
                            (DAY,)).one()[0]
         if loaded == 0:
             t = time.perf_counter()

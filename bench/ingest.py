@@ -9,9 +9,9 @@ Sections (SPEC §5 targets in brackets):
    own rate is measured there), then `tweektrend ingest --workers W` is started as a subprocess
    and timed until its consumer group's committed offsets reach the end of the topic.
    "End to end" = Kafka fetch → parse the normalised JSON → build rows → every Cassandra write
-   acknowledged (tweets_by_keyword per matched keyword, raw_tweets_by_day once, tweet_engagement,
+   acknowledged (posts_by_keyword per matched keyword, raw_posts_by_day once, post_engagement,
    ingested_days) → offsets committed. [≥ 6,000 tweets/s]
-2. raw: the same tweets_by_keyword + raw_tweets_by_day rows, built beforehand, written by plain
+2. raw: the same posts_by_keyword + raw_posts_by_day rows, built beforehand, written by plain
    Python processes (prepared statements, the workers' unlogged per-partition batches,
    execute_concurrent with many in flight): no Kafka, no parsing. [ingestion / raw ≥ 0.5]
 3. live: background load from `tweektrend produce --rate R`, workers running; probe tweets with
@@ -21,7 +21,7 @@ Sections (SPEC §5 targets in brackets):
    alone, then workers with `tweektrend live` (the Structured Streaming live counts) reading the
    same topic; printed: the ingest rate beside it, and when the live counts held every post.
 4. burst: 150,000 tweets produced as fast as one producer can, workers running; loss
-   (produced ids missing from raw_tweets_by_day) and time until the group's lag is zero.
+   (produced ids missing from raw_posts_by_day) and time until the group's lag is zero.
    [produced in 10 s, 0 lost, lag 0 within 2 min]
 
 Every run uses its own topic, consumer group, keyspace and Mongo database, all removed at the end.
@@ -77,7 +77,7 @@ KEYWORDS = sorted({normalize_keyword(k) for k in DEFAULT_KEYWORDS})
 PROBE_KEYWORD = "benchprobe"
 START = datetime(2026, 2, 2, tzinfo=UTC)  # simulated tweets: a fixed past day, 6 hours of it
 SPAN = timedelta(hours=6)
-FEED_QUERY = "SELECT id FROM tweets_by_keyword WHERE keyword=? AND day=? AND hour=? LIMIT 50"
+FEED_QUERY = "SELECT id FROM posts_by_keyword WHERE keyword=? AND day=? AND hour=? LIMIT 50"
 
 
 @dataclass(frozen=True)
@@ -298,8 +298,8 @@ def produce(settings: Settings, payloads: list[bytes]) -> tuple[TweetProducer, f
 
 
 def raw_ids(session, keyspace: str, tweets: list[Tweet]) -> set[int]:
-    """Ids present in raw_tweets_by_day, read partition by partition."""
-    stmt = session.prepare(f"SELECT id FROM {keyspace}.raw_tweets_by_day WHERE day=? AND hour=?")
+    """Ids present in raw_posts_by_day, read partition by partition."""
+    stmt = session.prepare(f"SELECT id FROM {keyspace}.raw_posts_by_day WHERE day=? AND hour=?")
     stmt.fetch_size = 10_000
     parts = {(t.created_at.date(), t.created_at.hour) for t in tweets}
     found: set[int] = set()
@@ -647,7 +647,7 @@ def run_live(bench: Bench, sizes: Sizes, servers) -> dict:
     session, cluster = cassandra_session(s)
     feed = session.prepare(FEED_QUERY)
     since = session.prepare(
-        "SELECT id FROM tweets_by_keyword WHERE keyword=? AND day=? AND hour=?"
+        "SELECT id FROM posts_by_keyword WHERE keyword=? AND day=? AND hour=?"
         " AND created_at >= ? LIMIT 2000"
     )
     probe_producer = TweetProducer(s, KeywordWatch(None, fixed=[PROBE_KEYWORD]))

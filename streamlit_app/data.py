@@ -57,10 +57,11 @@ from streamlit_app.queries import (
 from streamlit_app.queries import has_posts as has_posts
 from streamlit_app.queries import period_choices as period_choices
 from streamlit_app.queries import period_of as period_of
+from streamlit_app.queries import post_url as post_url
+from streamlit_app.queries import profile_url as profile_url
 from streamlit_app.queries import reference_keyword as reference_keyword
 from streamlit_app.queries import step_period as step_period
 from streamlit_app.queries import trend_id as trend_id
-from streamlit_app.queries import tweet_url as tweet_url
 from tweektrend_dagster.archive.preview import RulePreview as RulePreview
 from tweektrend_dagster.archive.preview import preview_rule
 from tweektrend_dagster.clients import START_HINT, connect_cassandra, connect_mongo, redact_uri

@@ -31,6 +31,7 @@ from tweektrend_dagster.trend_store.live import (
     overlay_live,
     read_live,
 )
+from tweektrend_dagster.tweets import model
 
 PERIODS = {"day": "Day", "week": "Week", "month": "Month", "quarter": "3 months"}
 X_FIRST_DAY = date(2006, 3, 21)  # X's first post: nothing older can hold data
@@ -261,10 +262,13 @@ def fetch_live(
     return rows
 
 
-def tweet_url(username: str | None, tweet_id: Any) -> str:
-    from urllib.parse import quote
+def post_url(network: str | None, post_id: Any, username: str | None = None) -> str:
+    """The post on its own network (no network: an X post of before networks)."""
+    return model.post_url(network or "x", str(post_id), username)
 
-    return f"https://x.com/{quote(str(username or 'i'), safe='')}/status/{int(tweet_id)}"
+
+def profile_url(username: str | None) -> str:
+    return model.profile_url(username)
 
 
 # saved analyses: every query filters on user_id, so a user only ever sees their own

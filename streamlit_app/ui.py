@@ -82,18 +82,22 @@ def updated_ago(as_of: datetime | None, now: datetime) -> str:
     return f"updated {as_of:%Y-%m-%d %H:%M} UTC"
 
 
+NETWORK_NAMES = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
+
+
 def tweet_card(row: dict[str, Any], url: str, key: str, actions: bool = False) -> str | None:
     """One post of the live feed. The tweet text goes through st.text, which renders no
     Markdown and no HTML. Returns the X action the user clicked, if any."""
     with st.container(border=True):
         who = row.get("author_name") or row.get("author_username") or "?"
+        network = NETWORK_NAMES.get(row.get("network") or "x", "X")
         st.caption(
-            f"{plain(who)} · @{plain(row.get('author_username') or '?')} · "
+            f"{network} · {plain(who)} · @{plain(row.get('author_username') or '?')} · "
             f"{ago(row.get('created_at'))}"
         )
         st.text(row.get("text") or "")
         cols = st.columns([2, 1, 1, 1] if actions else [1])
-        cols[0].link_button("Open on X", url, width="content")
+        cols[0].link_button(f"Open on {network}", url, width="content")
         if actions:
             if cols[1].button("♥ Like", key=f"like-{key}"):
                 return "like"

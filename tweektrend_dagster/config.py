@@ -62,6 +62,8 @@ class Settings:
     host: str = "127.0.0.1"
     topic: str = "tweets"
     dlq_topic: str = "tweets.dlq"
+    # what networks say about posts already sent: deletions (and reactions), keyed by post
+    events_topic: str = "tweets.events"
     topic_partitions: int = 12
     keyspace: str = "tweektrend"
     replication_factor: int = 1
@@ -142,6 +144,7 @@ class Settings:
             host=_env("HOST", "127.0.0.1"),
             topic=_env("TOPIC", "tweets"),
             dlq_topic=_env("DLQ_TOPIC", "tweets.dlq"),
+            events_topic=_env("EVENTS_TOPIC", "tweets.events"),
             topic_partitions=_env_int("TOPIC_PARTITIONS", 12),
             keyspace=_env("KEYSPACE", "tweektrend"),
             replication_factor=_env_int("REPLICATION_FACTOR", 1),
@@ -202,7 +205,7 @@ class Settings:
             "KAFKA_PORT": str(self.kafka_port), "CASSANDRA_PORT": str(self.cassandra_port),
             "MONGO_PORT": str(self.mongo_port), "SMTP_PORT": str(self.smtp_port),
             "SPARK_CONNECT_PORT": str(self.spark_connect_port),
-            "TOPIC": self.topic, "DLQ_TOPIC": self.dlq_topic,
+            "TOPIC": self.topic, "DLQ_TOPIC": self.dlq_topic, "EVENTS_TOPIC": self.events_topic,
             "TOPIC_PARTITIONS": str(self.topic_partitions), "KEYSPACE": self.keyspace,
             "MONGO_DB": self.mongo_db, "CONSUMER_GROUP": self.consumer_group,
             "LIVE_CHECKPOINT": self.live_checkpoint,

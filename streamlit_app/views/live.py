@@ -39,9 +39,11 @@ def feed(keywords: list[str], limit: int) -> None:
             st.subheader(labels[keyword])
             st.caption(f"{len(rows)} newest posts · refreshes every {REFRESH_SECONDS} s")
             for row in rows:
-                url = data.tweet_url(row.get("author_username"), row["id"])
-                key = f"{keyword}-{row['id']}"
-                action = ui.tweet_card(row, url, key, actions=x_enabled)
+                network = row.get("network") or "x"
+                url = data.post_url(network, row["id"], row.get("author_username"))
+                key = f"{keyword}-{network}-{row['id']}"
+                # X actions act on X posts only
+                action = ui.tweet_card(row, url, key, actions=x_enabled and network == "x")
                 if action:
                     st.session_state["x_pending"] = (action, int(row["id"]))
                     # a click reruns only this fragment; the confirm panel below needs a full run

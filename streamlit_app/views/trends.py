@@ -218,9 +218,10 @@ with posts_tab:
         st.info("No posts in this period.")
     else:
         # link rebuilt from id and username rather than trusting a stored URL
+        networks = posts["network"] if "network" in posts else ["x"] * len(posts)
         posts["link"] = [
-            data.tweet_url(u, i)
-            for u, i in zip(posts["author_username"], posts["id"], strict=False)
+            data.post_url(n, i, u)
+            for n, u, i in zip(networks, posts["author_username"], posts["id"], strict=False)
         ]
         cols = ["text", "author_username", "retweets", "likes", "replies", "engagement", "link"]
         posts = posts[[c for c in cols if c in posts]]
@@ -238,7 +239,7 @@ with posts_tab:
     users = pd.DataFrame(figs.get("top_users") or [])
     st.subheader("Top users (by original posts)" if originals is not None else "Top users")
     if not users.empty:
-        users["profile"] = [data.tweet_url(u, 0).rsplit("/status", 1)[0] for u in users["username"]]
+        users["profile"] = [data.profile_url(u) for u in users["username"]]
         st.dataframe(
             users[["username", "name", "posts", "followers", "profile"]],
             hide_index=True,

@@ -24,6 +24,7 @@ def isolated(settings: Settings, partitions: int = 4) -> Settings:
         settings,
         topic=f"tweets-{tag}",
         dlq_topic=f"tweets-{tag}.dlq",
+        events_topic=f"tweets-{tag}.events",
         consumer_group=f"ingest-{tag}",
         mongo_db=f"db{tag}",
         topic_partitions=partitions,

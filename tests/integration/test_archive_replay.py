@@ -53,7 +53,7 @@ def test_archive_file_replays_with_the_right_counts(keyspace_settings, cassandra
         wait_until_drained(settings, producer.messages)
 
     days = sorted({r.day for r in cassandra.execute("SELECT day FROM ingested_days")})
-    select = cassandra.prepare("SELECT id FROM raw_tweets_by_day WHERE day = ? AND hour IN ?")
+    select = cassandra.prepare("SELECT id FROM raw_posts_by_day WHERE day = ? AND hour IN ?")
     stored = set()
     for day in days:
         stored |= {r.id for r in cassandra.execute(select, (day, list(range(24))))} & ids

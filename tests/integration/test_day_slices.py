@@ -70,7 +70,7 @@ def test_a_refresh_reads_only_the_marked_hours_and_equals_the_whole_day(keyspace
     sliced = AggregateStore(spark, str(tmp_path / "sliced"))
     with WorkerThread(settings):
         _produce(settings, first, produced)
-        wait_until_spark_sees(spark, settings.keyspace, "raw_tweets_by_day")
+        wait_until_spark_sees(spark, settings.keyspace, "raw_posts_by_day")
         marks = _marks(settings)
         assert set(marks) <= set(range(24)) and len(marks) >= 20  # the workers marked hours
         result = refresh_day_from_cassandra(spark, sliced, settings.keyspace, DAY, marks,

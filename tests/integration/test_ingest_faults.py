@@ -31,12 +31,12 @@ def _in_month(rows, month: int) -> list:
 
 
 def _ids(session, keyspace: str, month: int) -> list[int]:
-    rows = session.execute(f"SELECT id, created_at FROM {keyspace}.raw_tweets_by_day", timeout=60)
+    rows = session.execute(f"SELECT id, created_at FROM {keyspace}.raw_posts_by_day", timeout=60)
     return [r.id for r in _in_month(rows, month)]
 
 
 def _keyword_rows(session, keyspace: str, month: int) -> int:
-    rows = session.execute(f"SELECT created_at FROM {keyspace}.tweets_by_keyword", timeout=60)
+    rows = session.execute(f"SELECT created_at FROM {keyspace}.posts_by_keyword", timeout=60)
     return len(_in_month(rows, month))
 
 

@@ -78,14 +78,14 @@ def test_every_tweet_lands_once_and_bad_input_goes_to_the_dead_letter_topic(pipe
     assert all(by_kw.values()), "the simulator talks about both keywords"
 
     ks = settings.keyspace
-    raw_rows = list(cassandra.execute(f"SELECT id FROM {ks}.raw_tweets_by_day"))
+    raw_rows = list(cassandra.execute(f"SELECT id FROM {ks}.raw_posts_by_day"))
     assert len(raw_rows) == len({r.id for r in raw_rows}) == len(tweets)
     assert {r.id for r in raw_rows} == set(tweets)
     for kw, ids in by_kw.items():
         rows = [
             r.id
             for r in cassandra.execute(
-                f"SELECT id, keyword FROM {ks}.tweets_by_keyword", timeout=60
+                f"SELECT id, keyword FROM {ks}.posts_by_keyword", timeout=60
             )
             if r.keyword == kw
         ]
@@ -113,7 +113,7 @@ def test_feed_rows_are_newest_first_with_the_tweet_fields(pipeline, cassandra):
     rows = list(
         cassandra.execute(
             f"SELECT created_at, id, text, author_username, source FROM {settings.keyspace}."
-            "tweets_by_keyword WHERE keyword='bts' AND day=%s AND hour=0 LIMIT 20",
+            "posts_by_keyword WHERE keyword='bts' AND day=%s AND hour=0 LIMIT 20",
             (start.date(),),
         )
     )
@@ -150,7 +150,7 @@ def test_a_keyword_added_while_streaming_is_matched_within_seconds(pipeline, cas
         while time.monotonic() - added < 30:
             n = _count(
                 cassandra,
-                f"SELECT count(*) FROM {settings.keyspace}.tweets_by_keyword "
+                f"SELECT count(*) FROM {settings.keyspace}.posts_by_keyword "
                 "WHERE keyword=%s AND day=%s AND hour=%s ALLOW FILTERING",
                 "넷플릭스",
                 *_today_hour(),
@@ -198,7 +198,7 @@ def test_a_second_worker_joining_mid_stream_takes_over_partitions_without_loss(p
     stored = [
         r.id
         for r in cassandra.execute(
-            f"SELECT id FROM {settings.keyspace}.raw_tweets_by_day"
+            f"SELECT id FROM {settings.keyspace}.raw_posts_by_day"
             " WHERE day = %s AND hour IN (0, 1, 2)",
             (day.date(),),
         )

@@ -41,7 +41,7 @@ def _batch_documents(settings, analytics: str, days: list[date]) -> dict[str, di
         settings, analytics_path=analytics, shuffle_partitions=4,
         extra_config={"spark.cassandra.connection.keepAliveMS": "50"}))
     spark = defs.resources["spark"].spark_session
-    wait_until_spark_sees(spark, settings.keyspace, "raw_tweets_by_day")
+    wait_until_spark_sees(spark, settings.keyspace, "raw_posts_by_day")
     job = defs.resolve_job_def("daily_trends_job")
     for day in days:
         result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(),

@@ -121,7 +121,7 @@ class Expect:
 def _stored(session, keyspace: str, ids: set[int]) -> dict[int, object]:
     rows = session.execute(
         f"SELECT id, keyword, retweets, author_followers, lang, place, text"
-        f" FROM {keyspace}.tweets_by_keyword",
+        f" FROM {keyspace}.posts_by_keyword",
         timeout=60,
     )
     return {r.id: r for r in rows if r.id in ids}
@@ -129,7 +129,7 @@ def _stored(session, keyspace: str, ids: set[int]) -> dict[int, object]:
 
 def _raw_ids(session, keyspace: str) -> list[int]:
     return [
-        r.id for r in session.execute(f"SELECT id FROM {keyspace}.raw_tweets_by_day", timeout=60)
+        r.id for r in session.execute(f"SELECT id FROM {keyspace}.raw_posts_by_day", timeout=60)
     ]
 
 

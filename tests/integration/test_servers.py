@@ -50,18 +50,18 @@ def test_kafka_produce_and_consume(stack_settings):
 def test_cassandra_write_and_read(cassandra):
     created = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
     insert = cassandra.prepare(
-        "INSERT INTO tweets_by_keyword (keyword, day, hour, created_at, id, text, author_username)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)"
+        "INSERT INTO posts_by_keyword (keyword, day, hour, created_at, network, id, text, "
+        "author_username) VALUES (?, ?, ?, ?, 'x', ?, ?, ?)"
     )
-    cassandra.execute(insert, ("bts", date(2026, 11, 25), 9, created, 1, "BTS 콘서트 🎤", "army"))
-    cassandra.execute(insert, ("bts", date(2026, 11, 25), 9, created, 1, "BTS 콘서트 🎤", "army"))
+    cassandra.execute(insert, ("bts", date(2026, 11, 25), 9, created, "1", "BTS 콘서트 🎤", "army"))
+    cassandra.execute(insert, ("bts", date(2026, 11, 25), 9, created, "1", "BTS 콘서트 🎤", "army"))
     rows = list(
         cassandra.execute(
-            "SELECT id, text, author_username FROM tweets_by_keyword"
+            "SELECT id, text, author_username FROM posts_by_keyword"
             " WHERE keyword='bts' AND day='2026-11-25' AND hour=9"
         )
     )
-    assert [(r.id, r.text, r.author_username) for r in rows] == [(1, "BTS 콘서트 🎤", "army")]
+    assert [(r.id, r.text, r.author_username) for r in rows] == [("1", "BTS 콘서트 🎤", "army")]
     version = cassandra.execute("SELECT release_version FROM system.local").one().release_version
     assert version.startswith("5.0")
 
@@ -93,13 +93,13 @@ def test_spark_round_trip_through_the_cassandra_connector(keyspace_settings, cas
 
     ks = keyspace_settings.keyspace
     insert = cassandra.prepare(
-        f"INSERT INTO {ks}.tweets_by_keyword (keyword, day, hour, created_at, id, author_id)"
-        " VALUES (?, ?, ?, ?, ?, ?)"
+        f"INSERT INTO {ks}.posts_by_keyword (keyword, day, hour, created_at, network, id, "
+        "author_id) VALUES (?, ?, ?, ?, 'x', ?, ?)"
     )
     day = date(2026, 11, 24)
     for i in range(30):
         created = datetime(2026, 11, 24, i % 3, i, tzinfo=UTC)
-        cassandra.execute(insert, ("넷플릭스", day, i % 3, created, 1000 + i, f"u{i % 7}"))
+        cassandra.execute(insert, ("넷플릭스", day, i % 3, created, str(1000 + i), f"u{i % 7}"))
 
     # created before Spark reads: the connector caches the schema it first sees
     cassandra.execute(
@@ -128,7 +128,7 @@ def _round_trip(spark, ks, cassandra, day) -> tuple[list, list]:
 
     tweets = (
         spark.read.format("org.apache.spark.sql.cassandra")
-        .options(keyspace=ks, table="tweets_by_keyword")
+        .options(keyspace=ks, table="posts_by_keyword")
         .load()
     )
     per_hour = (

@@ -23,12 +23,12 @@ def archived(env):  # noqa: F811 - the imported fixture
     session, cluster = cassandra_session(settings)
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     for i, text in enumerate(["코로나 확진자 소식", "covid news today", "코로나 게임 출시"]):
-        tweet = Tweet(id=9_100_000 + i, created_at=now, text=text,
+        tweet = Tweet(id=str(9_100_000 + i), created_at=now, text=text,
                       author=Author(id=f"p{i}", username=f"p{i}"))
         session.execute(
-            "INSERT INTO raw_tweets_by_day (day, hour, id, created_at, tweet, keywords) "
-            "VALUES (%s, %s, %s, %s, %s, %s)",
-            (now.date(), now.hour, tweet.id, now, tweet.to_json().decode(), set()))
+            "INSERT INTO raw_posts_by_day (day, hour, network, id, created_at, tweet, keywords) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (now.date(), now.hour, tweet.network, tweet.id, now, tweet.to_json().decode(), set()))
     session.execute("INSERT INTO ingested_days (scope, day, updated_at) VALUES ('all', %s, %s)",
                     (now.date(), now))
     session.execute("INSERT INTO ingested_hours (scope, day, hour, updated_at) "

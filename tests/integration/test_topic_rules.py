@@ -49,7 +49,7 @@ def _archive(spark, keyspace: str, tweets) -> None:
     from tweektrend_dagster.contracts.names import RAW_TABLE
 
     wait_until_spark_sees(spark, keyspace, RAW_TABLE)
-    rows = [(t.created_at.date(), t.created_at.hour, t.id, t.created_at, t.to_json().decode(), [])
+    rows = [(t.created_at.date(), t.created_at.hour, t.network, t.id, t.created_at, t.to_json().decode(), [])
             for t in tweets]
     write_cassandra(spark.createDataFrame(rows, RAW_SCHEMA), keyspace, RAW_TABLE)
     now = datetime.now(UTC)
@@ -94,7 +94,7 @@ def _apple_posts():
     from tweektrend_dagster.tweets.model import Author, Tweet
 
     def t(i, day, hour, text, user, **kw):
-        return Tweet(id=7_000_000 + i, text=text, created_at=datetime(
+        return Tweet(id=str(7_000_000 + i), text=text, created_at=datetime(
             day.year, day.month, day.day, hour, tzinfo=UTC),
             author=Author(id=f"a{user}", username=f"user{user}"), lang="en", **kw)
 

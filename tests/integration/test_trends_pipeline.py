@@ -43,7 +43,7 @@ def tweets():
     from tweektrend_dagster.tweets.model import Author, Tweet
 
     def t(i, when, text, user, kws, **kw):
-        return Tweet(id=i, created_at=when, text=text, keywords=kws,
+        return Tweet(id=str(i), created_at=when, text=text, keywords=kws,
                      author=Author(id=f"u{user}", username=user, name=user, followers=5), **kw)
 
     tue = MON + timedelta(days=1)
@@ -70,7 +70,7 @@ def load(spark, keyspace: str, items) -> None:
     from tweektrend_dagster.contracts.names import KEYWORD_TABLE, RAW_TABLE
 
     wait_until_spark_sees(spark, keyspace, "ingested_days")
-    rows = [(x.created_at.date(), x.created_at.hour, x.id, x.created_at, x.to_json().decode(),
+    rows = [(x.created_at.date(), x.created_at.hour, x.network, x.id, x.created_at, x.to_json().decode(),
              x.keywords) for x in items]
     raw = spark.createDataFrame(rows, RAW_SCHEMA)
     write_cassandra(raw, keyspace, RAW_TABLE)
@@ -156,7 +156,7 @@ def test_keyword_added_after_data_arrived_is_backfilled(stack, defs):
                  run_config={"ops": {"keyword_backfill": {"config": {"keywords": ["Netflix"]}}}})
     assert checks(result)["mentions_match_cassandra"]
     rows = session.execute(
-        f"SELECT id FROM {settings.keyspace}.tweets_by_keyword WHERE keyword='netflix' "
+        f"SELECT id FROM {settings.keyspace}.posts_by_keyword WHERE keyword='netflix' "
         "AND day='2024-03-04' AND hour IN (11, 12)").all()
     assert sorted(r.id for r in rows) == [4, 5]
     doc = db.trends.find_one({"_id": "netflix|day|2024-03-04"})

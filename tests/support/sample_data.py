@@ -1,4 +1,4 @@
-"""Deterministic `trends` documents and `tweets_by_keyword` rows shaped exactly like
+"""Deterministic `trends` documents and `posts_by_keyword` rows shaped exactly like
 docs/ARCHITECTURE.md, for the dashboard's tests, screenshots and benchmark (the Spark analytics
 publish the real ones)."""
 
@@ -222,15 +222,17 @@ def publish_docs(db, docs: list[dict[str, Any]]) -> int:
 
 
 def tweet_row(
-    keyword: str, tweet_id: int, created_at: datetime, text: str, username: str = "someone"
+    keyword: str, tweet_id: int | str, created_at: datetime, text: str,
+    username: str = "someone", network: str = "x",
 ) -> dict[str, Any]:
-    """One `tweets_by_keyword` row (the columns the live feed reads)."""
+    """One `posts_by_keyword` row (the columns the live feed reads)."""
     return {
         "keyword": keyword,
         "day": created_at.date(),
         "hour": created_at.hour,
         "created_at": created_at,
-        "id": tweet_id,
+        "network": network,
+        "id": str(tweet_id),
         "text": text,
         "lang": "ko",
         "author_id": str(abs(hash(username)) % 10**9),

@@ -47,7 +47,7 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 def post(i: int, when: datetime, user: str, kws: list[str], text: str = "", **kw) -> Tweet:
-    return Tweet(id=i, created_at=when, text=text or f"{' '.join(kws)} post {i}", keywords=kws,
+    return Tweet(id=str(i), created_at=when, text=text or f"{' '.join(kws)} post {i}", keywords=kws,
                  author=Author(id=f"u{user}", username=user, name=user.title(), followers=7),
                  **kw)
 
@@ -87,7 +87,7 @@ def posts() -> list[Tweet]:
 
 
 def raw_rows(tweets: list[Tweet]) -> list[tuple]:
-    return [(t.created_at.date(), t.created_at.hour, t.id, t.created_at, t.to_json().decode(),
+    return [(t.created_at.date(), t.created_at.hour, t.network, t.id, t.created_at, t.to_json().decode(),
              list(t.keywords)) for t in tweets]
 
 

@@ -1,6 +1,6 @@
 """Trend statistics in Spark against answers derived independently in plain Python.
 
-No servers: the raw archive rows are built in memory (the same columns `raw_tweets_by_day`
+No servers: the raw archive rows are built in memory (the same columns `raw_posts_by_day`
 has) and the aggregate tables live in a temporary folder. One SparkSession for the module, and
 each data set is aggregated once per module (`hand_store`, `sim_store`): the tests that only
 read a store share it; a test that rewrites a day builds its own.
@@ -42,12 +42,12 @@ def spark():
 
 
 def tweet(i: int, at: datetime, text: str, user: str, kws: list[str], **kw) -> Tweet:
-    return Tweet(id=i, created_at=at, text=text, author=Author(id=f"u{user}", username=user,
+    return Tweet(id=str(i), created_at=at, text=text, author=Author(id=f"u{user}", username=user,
                  name=user.upper(), followers=10), keywords=kws, **kw)
 
 
 def raw_rows(tweets: list[Tweet]) -> list[tuple]:
-    return [(t.created_at.date(), t.created_at.hour, t.id, t.created_at, t.to_json().decode(),
+    return [(t.created_at.date(), t.created_at.hour, t.network, t.id, t.created_at, t.to_json().decode(),
              list(t.keywords)) for t in tweets]
 
 

@@ -30,7 +30,7 @@ from tweektrend_dagster.tweets import Tweet
 from tweektrend_dagster.tweets.model import Author
 
 AT = datetime(2026, 3, 5, 14, 30, tzinfo=UTC)
-# columns of tweets_by_keyword that are not a field of the tweet itself
+# columns of posts_by_keyword that are not a field of the tweet itself
 ROW_ONLY = {"keyword", "day", "hour", "ingested_at"}
 
 

@@ -49,7 +49,7 @@ def test_a_crashing_worker_is_restarted_with_growing_pauses(tmp_path):
         "from tweektrend_dagster.ingest.pool import run_pool\n"
         "from tests.unit.test_ingest_pool import crash_at_once\n"
         f"s = replace(Settings.from_env(), home=Path({str(tmp_path)!r}), consumer_group='crashy')\n"
-        "sys.exit(run_pool(s, 1, target=crash_at_once))\n"
+        "sys.exit(run_pool(s, 1, target=crash_at_once, deletions=None))\n"
     )
     pool = subprocess.Popen([sys.executable, "-c", code], cwd=os.getcwd())
     try:

@@ -63,7 +63,7 @@ def test_errors_that_the_same_row_would_meet_again_are_permanent(exc):
         ConnectionException("Connection reset by peer"),
         ConnectionRefusedError(111, "Connection refused"),
         # the schema is missing: every message would fail alike, so it is waited out
-        InvalidRequest("unconfigured table tweets_by_keyword"),
+        InvalidRequest("unconfigured table posts_by_keyword"),
         InvalidRequest("Keyspace 'ks' does not exist"),
         RuntimeError("something unexpected in the driver"),
     ],

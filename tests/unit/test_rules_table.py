@@ -88,7 +88,7 @@ def test_a_single_word_rule_matches_exactly_as_the_keyword_matcher() -> None:
     rng = random.Random(3)
     for text in texts[:400]:
         tags = ["BTS", "Netflix", "코로나", "cats", "apple pie"][: rng.randint(0, 2)]
-        tweets.append(Tweet(id=1, created_at=datetime(2026, 3, 5, tzinfo=UTC), text=text,
+        tweets.append(Tweet(id="1", created_at=datetime(2026, 3, 5, tzinfo=UTC), text=text,
                             author=Author(id="1", username="u"), hashtags=tags))
     for keyword in _KEYWORDS:
         matcher = KeywordMatcher([keyword])

@@ -4,7 +4,7 @@ The executors evaluate the same rules with the same code as the producer (`RuleS
 each key's canonical rule text). For each archived tweet, the new keys are those it matches minus
 those already in its
 `keywords` set, so a re-run writes nothing new (idempotent) and ingestion's own matches are never
-touched. Two writes per hit, both upserts: the tweet's `tweets_by_keyword` row and the archive
+touched. Two writes per hit, both upserts: the post's `posts_by_keyword` row and the archive
 row's `keywords` set (so the daily aggregates, which read the archive, see the keyword too).
 """
 
@@ -27,7 +27,8 @@ _NEW = T.StructType(
     [
         T.StructField("day", T.DateType()),
         T.StructField("hour", T.ByteType()),
-        T.StructField("id", T.LongType()),
+        T.StructField("network", T.StringType()),
+        T.StructField("id", T.StringType()),
         T.StructField("new_keywords", T.ArrayType(T.StringType())),
     ]
 )
@@ -54,20 +55,21 @@ def _matcher_batches(rules: dict[str, str]):  # noqa: ANN202 - a mapInArrow func
                 if new:
                     hits.append(i)
                     found.append(new)
-            rows = batch.select(["day", "hour", "id"]).take(pa.array(hits, pa.int32()))
+            rows = batch.select(["day", "hour", "network", "id"]).take(
+                pa.array(hits, pa.int32()))
             yield pa.RecordBatch.from_arrays(
                 [*rows.columns, pa.array(found, pa.list_(pa.string()))],
-                names=["day", "hour", "id", "new_keywords"],
+                names=["day", "hour", "network", "id", "new_keywords"],
             )
 
     return run
 
 
 def match_new_keywords(raw: DataFrame, rules: Mapping[str, str]) -> DataFrame:
-    """(day, hour, id, new_keywords) for archived tweets that match rules (key → canonical rule
-    text) whose keys they lack. Arrow batches in and out: a Connect session has no RDDs, and no
-    per-row pickling."""
-    return raw.select("day", "hour", "id", "tweet", "keywords").mapInArrow(
+    """(day, hour, network, id, new_keywords) for archived posts that match rules (key →
+    canonical rule text) whose keys they lack. Arrow batches in and out: a Connect session has
+    no RDDs, and no per-row pickling."""
+    return raw.select("day", "hour", "network", "id", "tweet", "keywords").mapInArrow(
         _matcher_batches(dict(sorted(rules.items()))), _NEW)
 
 
@@ -78,7 +80,7 @@ def backfill_keywords(raw: DataFrame, rules: Mapping[str, str], keyspace: str
     if not rules:
         return {}
     new = match_new_keywords(raw, rules).cache()
-    joined = raw.join(new, ["day", "hour", "id"]).cache()
+    joined = raw.join(new, ["day", "hour", "network", "id"]).cache()
     counts = {
         r.keyword: int(r["count"])
         for r in new.select(F.explode("new_keywords").alias("keyword")).groupBy("keyword")
@@ -88,7 +90,7 @@ def backfill_keywords(raw: DataFrame, rules: Mapping[str, str], keyspace: str
         only_new = joined.withColumn("keywords", F.col("new_keywords")).drop("new_keywords")
         write_cassandra(keyword_rows(parse_raw(only_new)), keyspace, KEYWORD_TABLE)
         merged = joined.select(
-            "day", "hour", "id",
+            "day", "hour", "network", "id",
             F.array_sort(F.array_union(
                 F.coalesce("keywords", F.array().cast("array<string>")), "new_keywords"
             )).alias("keywords"),

@@ -11,8 +11,10 @@ and is keyed so that a longer period is a plain sum (or a distinct union) over i
 - `background`  word, count              (every archived tweet of the day containing the word)
 - `totals`      tweets, matched, as_of_ms (archived tweets of the day; N of the NPMI; when the
                 day's raw rows were read, epoch ms: tweets ingested before it are counted)
-- `posts`       keyword, post_id, ..., engagement  (per keyword the day's top candidates by the
-                highest engagement observed that day; a period's top is within the union)
+- `posts`       keyword, network, native_id, ..., engagement  (per keyword the day's top candidates
+                by the highest engagement observed that day; a period's top is within the union;
+                a post is (network, native_id): tables of before networks have `post_id` instead,
+                see `post_identity`)
 - `facets`      keyword, facet, name, count  (facet: location | device | sentiment)
 
 An original post is any tweet but a retweet (replies and quotes are original writing). Tables
@@ -52,9 +54,9 @@ class DailyTables:
 
 # The parsed tweet columns `daily_tables` reads (the rest of `parse_raw` is left unparsed).
 DAY_COLUMNS = (
-    "day", "hour", "id", "created_at", "keywords", "text", "author_id", "author_username",
-    "author_name", "author_followers", "author_location", "relation", "retweets", "likes",
-    "replies", "quotes", "source", "place", "original",
+    "day", "hour", "network", "id", "created_at", "keywords", "text", "author_id",
+    "author_username", "author_name", "author_followers", "author_location", "relation",
+    "retweets", "likes", "replies", "quotes", "source", "place", "original",
 )
 TABLES = ("hourly", "authors", "words", "background", "totals", "posts", "facets")
 # the columns of original posts: a table without them was written before they existed
@@ -78,6 +80,8 @@ AUTHORS_SCHEMA = T.StructType([
     T.StructField("name", T.StringType()),
     T.StructField("followers", T.LongType()),
 ])
+# A post's identity in the `posts` tables
+POST_KEY = ("network", "native_id")
 
 
 def is_original() -> F.Column:
@@ -107,8 +111,8 @@ def _posts(kt: DataFrame, keys: tuple[str, ...]) -> DataFrame:
     o = F.col("original")
     is_rt = (F.col("relation") == "retweet") & o.isNotNull()
     post = kt.where((F.col("relation").isNull()) | (F.col("relation") != "retweet") | is_rt).select(
-        *keys, "keyword",
-        F.when(is_rt, o["id"]).otherwise(F.col("id")).alias("post_id"),
+        *keys, "keyword", "network",
+        F.when(is_rt, o["id"]).otherwise(F.col("id")).alias("native_id"),
         F.when(is_rt, o["text"]).otherwise(F.col("text")).alias("text"),
         F.when(is_rt, o["author"]["username"]).otherwise(F.col("author_username"))
         .alias("author_username"),
@@ -126,14 +130,28 @@ def _posts(kt: DataFrame, keys: tuple[str, ...]) -> DataFrame:
     return top_posts(post, keys)
 
 
+def post_identity(posts: DataFrame) -> DataFrame:
+    """`posts` rows keyed by (network, native_id); rows of tables written before posts had a
+    network (an X `post_id` number) read as X posts. Either column may be absent or null."""
+    cols = set(posts.columns)
+    network = F.col("network") if "network" in cols else F.lit(None).cast("string")
+    native = F.col("native_id") if "native_id" in cols else F.lit(None).cast("string")
+    if "post_id" in cols:
+        native = F.coalesce(native, F.col("post_id").cast("string"))
+    return posts.withColumn("network", F.coalesce(network, F.lit("x"))).withColumn(
+        "native_id", native).drop("post_id")
+
+
 def top_posts(post: DataFrame, keys: tuple[str, ...] = ("day",)) -> DataFrame:
     """Per (keys, keyword) the POST_CANDIDATES posts of highest engagement, each post once with
     its highest observed engagement."""
-    best = post.groupBy(*keys, "keyword", "post_id").agg(
-        F.max_by(F.struct(*[c for c in post.columns if c not in (*keys, "keyword", "post_id")]),
+    post = post_identity(post)
+    best = post.groupBy(*keys, "keyword", *POST_KEY).agg(
+        F.max_by(F.struct(*[c for c in post.columns if c not in (*keys, "keyword", *POST_KEY)]),
                  F.col("engagement")).alias("p")
-    ).select(*keys, "keyword", "post_id", "p.*")
-    rank = Window.partitionBy(*keys, "keyword").orderBy(F.desc("engagement"), F.asc("post_id"))
+    ).select(*keys, "keyword", *POST_KEY, "p.*")
+    rank = Window.partitionBy(*keys, "keyword").orderBy(
+        F.desc("engagement"), *[F.asc(c) for c in POST_KEY])
     return best.withColumn("rank", F.row_number().over(rank)).where(
         F.col("rank") <= POST_CANDIDATES
     ).drop("rank")

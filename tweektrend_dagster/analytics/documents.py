@@ -21,6 +21,7 @@ from tweektrend_dagster.analytics.rollup import (
 from tweektrend_dagster.contracts.periods import MAX_LAG, SPIKE_WINDOW, Period
 from tweektrend_dagster.text.association import rank_related
 from tweektrend_dagster.text.timeseries import best_lag, pct_change, spike_scores
+from tweektrend_dagster.tweets.model import post_url
 
 DEFAULT_REFERENCE = "코로나"
 RELATED_WORDS = 50
@@ -150,14 +151,15 @@ def _round(x: float | None, digits: int) -> float | None:
 
 
 def _post(p: dict[str, Any]) -> dict[str, Any]:
-    post_id = str(p["post_id"])
+    network, post_id = p.get("network") or "x", str(p["native_id"])
     username = p.get("author_username") or ""
     return {
+        "network": network,
         "id": post_id,
         "text": p.get("text") or "",
         "author_username": username,
         "author_name": p.get("author_name"),
         "created_at": p.get("created_at"),
         **{m: int(p.get(m) or 0) for m in ("retweets", "likes", "replies", "quotes", "engagement")},
-        "url": f"https://x.com/{username}/status/{post_id}",
+        "url": post_url(network, post_id, username),
     }

@@ -30,7 +30,8 @@ WATERMARK = "48 hours"  # state kept per fact: today's and yesterday's, then dro
 FUTURE_SLACK = "5 minutes"  # a post stamped further ahead than this waits for the batch
 # what the counts need of a message (Tweet.to_json())
 MESSAGE = T.StructType([
-    T.StructField("id", T.LongType()),
+    T.StructField("network", T.StringType()),  # absent in messages of before networks: X
+    T.StructField("id", T.StringType()),
     T.StructField("created_at", T.StringType()),
     T.StructField("author", T.StructType([T.StructField("id", T.StringType())])),
     T.StructField("relation", T.StringType()),
@@ -65,7 +66,10 @@ def live_facts(spark: SparkSession, bootstrap: str, topic: str,
         F.col("key").cast("string").alias("keyword"), t.alias("t"),
         F.current_timestamp().alias("planned_at"),  # the micro-batch's timestamp
     ).select(
-        "keyword", "planned_at", F.col("t.id").alias("id"),
+        "keyword", "planned_at",
+        # a post is (network, id): the same id on two networks is two posts
+        F.when(F.col("t.id").isNotNull(),
+               F.concat_ws(":", F.coalesce("t.network", F.lit("x")), "t.id")).alias("id"),
         F.col("t.author.id").alias("author"), F.to_timestamp("t.created_at").alias("created_at"),
         (F.col("t.relation").isNull() | (F.col("t.relation") != "retweet")).alias("original"),
     ).where(
@@ -75,7 +79,7 @@ def live_facts(spark: SparkSession, bootstrap: str, topic: str,
     )
     hour = F.date_trunc("hour", "created_at")
     day = F.date_trunc("day", "created_at")
-    post_id = F.col("id").cast("string")
+    post_id = F.col("id")
     every = [("post", hour, post_id), ("hour_user", hour, F.col("author")),
              ("day_user", day, F.col("author"))]
     originals = [(f"original_{kind}", bucket, key) for kind, bucket, key in every]

@@ -23,7 +23,12 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from tweektrend_dagster.analytics.daily import AUTHORS_SCHEMA, HOURLY_SCHEMA
+from tweektrend_dagster.analytics.daily import (
+    AUTHORS_SCHEMA,
+    HOURLY_SCHEMA,
+    POST_KEY,
+    post_identity,
+)
 from tweektrend_dagster.analytics.frames import union_all
 from tweektrend_dagster.analytics.rollup import (
     MIN_WORD_COUNT,
@@ -222,17 +227,18 @@ def compute_periods(
                 F.count(F.lit(1)).alias("users"), F.count(F.when(wrote, 1)).alias("original_users"))
             parts.append(_payload("day_users", per_day, "day", "users", "original_users"))
 
-    posts = store.read("posts", cur_list, present=have["posts"])
+    # merged schema: days written before posts had a network hold `post_id` instead
+    posts = store.read("posts", cur_list, present=have["posts"], merge_schema=True)
     if posts is not None:
         cols = ["text", "author_username", "author_name", "created_at",
                 "retweets", "likes", "replies", "quotes", "engagement"]
-        best = posts.withColumn("pstart", period_start(kind)).groupBy(
-            "pstart", "keyword", "post_id").agg(
+        best = post_identity(posts).withColumn("pstart", period_start(kind)).groupBy(
+            "pstart", "keyword", *POST_KEY).agg(
             F.max_by(F.struct(*cols), "engagement").alias("p")).select(
-            "pstart", "keyword", "post_id", "p.*")
-        top_posts = _top(best, ["pstart", "keyword"], [F.desc("engagement"), F.asc("post_id")],
-                         TOP_POSTS)
-        parts.append(_payload("post", top_posts, "post_id", *cols))
+            "pstart", "keyword", *POST_KEY, "p.*")
+        top_posts = _top(best, ["pstart", "keyword"],
+                         [F.desc("engagement"), *[F.asc(c) for c in POST_KEY]], TOP_POSTS)
+        parts.append(_payload("post", top_posts, *POST_KEY, *cols))
 
     words = store.read("words", cur_list, present=have["words"])
     background = store.read("background", cur_list, present=have["background"])
@@ -316,7 +322,8 @@ def compute_periods(
         for s in stats[p].values():
             s.top_users.sort(key=lambda u: (-u["posts"], u["author_id"]))
             s.originals.top_users.sort(key=lambda u: (-u["posts"], u["author_id"]))
-            s.top_posts.sort(key=lambda x: (-int(x.get("engagement") or 0), int(x["post_id"])))
+            s.top_posts.sort(key=lambda x: (-int(x.get("engagement") or 0), x["network"],
+                                            x["native_id"]))
             for values in s.facets.values():
                 values.sort(key=lambda nc: (-nc[1], nc[0]))
         present = [d for d in p.days if d in present_totals]

@@ -1,4 +1,4 @@
-"""Reading the raw archive: `raw_tweets_by_day` rows → one parsed row per tweet.
+"""Reading the raw archive: `raw_posts_by_day` rows → one parsed row per post.
 
 The tweet JSON (`Tweet.to_json()`) is parsed by Spark's `from_json` in the JVM: Python only sees
 the distinct texts it must tokenise. The archive's `keywords` column (not the JSON's) says which
@@ -27,9 +27,11 @@ _AUTHOR = T.StructType(
     ]
 )
 _METRICS = [T.StructField(m, T.LongType()) for m in ("retweets", "likes", "replies", "quotes")]
+# Ids are text (a JSON number, as X ids were written before posts had a network, reads as its
+# digits).
 _ORIGINAL = T.StructType(
     [
-        T.StructField("id", T.LongType()),
+        T.StructField("id", T.StringType()),
         T.StructField("created_at", T.StringType()),
         T.StructField("text", T.StringType()),
         T.StructField("author", _AUTHOR),
@@ -42,7 +44,7 @@ TWEET_SCHEMA = T.StructType(
         T.StructField("author", _AUTHOR),
         T.StructField("lang", T.StringType()),
         T.StructField("relation", T.StringType()),
-        T.StructField("related_id", T.LongType()),
+        T.StructField("related_id", T.StringType()),
         *_METRICS,
         T.StructField("hashtags", T.ArrayType(T.StringType())),
         T.StructField("mentions", T.ArrayType(T.StringType())),
@@ -96,17 +98,18 @@ def _nonneg(col: Column) -> Column:
 
 
 def parse_raw(raw: DataFrame) -> DataFrame:
-    """(day, hour, id, created_at, tweet, keywords) → flat tweet columns; unparseable JSON rows
-    (which the workers never write) are dropped rather than failing a whole day."""
+    """(day, hour, network, id, created_at, tweet, keywords) → flat post columns; unparseable
+    JSON rows (which the workers never write) are dropped rather than failing a whole day."""
     t = F.from_json("tweet", TWEET_SCHEMA).alias("t")
     parsed = raw.select(
-        "day", "hour", "id", "created_at",
+        "day", "hour", "network", "id", "created_at",
         F.array_sort(F.coalesce(F.col("keywords"), F.array().cast("array<string>")))
         .alias("keywords"),
         t,
     )
     return parsed.where(F.col("t.text").isNotNull() & F.col("t.author.id").isNotNull()).select(
-        "day", F.col("hour").cast("int").alias("hour"), "id", "created_at", "keywords",
+        "day", F.col("hour").cast("int").alias("hour"), "network", "id", "created_at",
+        "keywords",
         F.col("t.text").alias("text"),
         F.col("t.lang").alias("lang"),
         F.col("t.author.id").alias("author_id"),

@@ -108,9 +108,12 @@ class AggregateStore:
                        for d in self.days_lacking(table, columns, days)})
 
     def read(self, table: str, days: Iterable[date], schema: T.StructType | None = None,
-             present: Iterable[date] | None = None) -> DataFrame | None:
+             present: Iterable[date] | None = None, merge_schema: bool = False
+             ) -> DataFrame | None:
         """The table over the given days (those that exist) with a `day` column; None if none.
-        `present`: the days known to exist (skips the filesystem check)."""
+        `present`: the days known to exist (skips the filesystem check); `merge_schema`: the
+        union of every day's columns (days written by an older version may lack or name some
+        differently)."""
         present = sorted(set(days) & set(present)) if present is not None else (
             self.days_present(table, days))
         if not present:
@@ -119,6 +122,8 @@ class AggregateStore:
         reader = self.spark.read.option("basePath", f"{self.base}/{table}")
         if schema is not None:
             reader = reader.schema(schema)
+        elif merge_schema:
+            reader = reader.option("mergeSchema", "true")
         return reader.parquet(*paths)
 
     # ------------------------------------------------------------ many days in one write

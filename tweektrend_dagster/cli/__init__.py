@@ -227,6 +227,59 @@ def ingest(
     raise typer.Exit(run_pool(settings, workers))
 
 
+@app.command("forget")
+def forget(
+    file: Path = typer.Argument(..., help="X batch compliance results (JSON lines), or post ids "
+                                "one per line; '-' reads standard input"),
+    network: str = typer.Option("x", help="the network the ids belong to: x, bluesky, mastodon"),
+) -> None:
+    """Remove deleted posts from the archive, the feed, the top posts and later counts (the
+    ingest pool's deletion applier does it; this queues the deletions on Kafka)."""
+    from confluent_kafka import KafkaException, Producer
+
+    from tweektrend_dagster.config import Settings
+    from tweektrend_dagster.ingest.kafka_topics import ensure_topics
+    from tweektrend_dagster.ingest.producer import producer_config
+    from tweektrend_dagster.tweets.checks import NETWORKS
+    from tweektrend_dagster.tweets.compliance import read_compliance
+
+    if network not in NETWORKS:
+        _fail(f"tweektrend forget: unknown network {network!r}; known: {', '.join(NETWORKS)}")
+    settings = Settings.from_env()
+    try:
+        lines = sys.stdin.buffer if str(file) == "-" else file.open("rb")
+    except OSError as exc:
+        _fail(f"tweektrend forget: cannot read {file}: {exc.strerror}")
+    with lines:
+        read = read_compliance(lines, network)
+    for problem in read.problems[:20]:
+        typer.echo(f"skipped {problem}", err=True)
+    try:
+        ensure_topics(settings)
+        producer = Producer(producer_config(settings))
+        for d in read.deletions:
+            while True:
+                try:
+                    producer.produce(settings.events_topic, d.to_json(),
+                                     key=f"{d.network}:{d.id}".encode())
+                    break
+                except BufferError:  # a long list: let the queue drain
+                    producer.poll(0.5)
+            producer.poll(0)
+        left = producer.flush(60)
+    except (ServiceUnavailable, KafkaException) as exc:
+        _fail(f"tweektrend forget: {exc}")
+    if left:
+        _fail(f"tweektrend forget: {left} deletions were not delivered to Kafka at "
+              f"{settings.kafka_bootstrap}; run the command again (it is idempotent)")
+    others = ", ".join(f"{n} {action}" for action, n in sorted(read.not_deletions.items()))
+    typer.echo(
+        f"{len(read.deletions)} deletions queued for the deletion applier"
+        + (f"; not deletions, left alone: {others}" if others else "")
+        + (f"; {len(read.problems)} lines skipped" if read.problems else "")
+    )
+
+
 @app.command("live")
 def live() -> None:
     """Keep today's mentions, unique users and hourly series from the stream (Spark

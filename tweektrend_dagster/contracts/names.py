@@ -2,12 +2,17 @@
 Topic, keyspace and database names are settings (`config.Settings`)."""
 
 # Cassandra (keyspace `Settings.keyspace`), written by the ingestion workers
-RAW_TABLE = "raw_tweets_by_day"  # every tweet once, by (day, hour)
-KEYWORD_TABLE = "tweets_by_keyword"  # one row per (keyword, tweet), newest first
-ENGAGEMENT_TABLE = "tweet_engagement"  # the latest non-zero metrics seen of a tweet
+RAW_TABLE = "raw_posts_by_day"  # every post once, by (day, hour), keyed by (network, id)
+KEYWORD_TABLE = "posts_by_keyword"  # one row per (keyword, post), newest first
+ENGAGEMENT_TABLE = "post_engagement"  # the latest non-zero metrics seen of a post
 PROGRESS_TABLE = "ingestion_progress"  # committed offset and watermark per partition
 DAYS_TABLE = "ingested_days"  # days that received tweets, and when
 HOURS_TABLE = "ingested_hours"  # hours of a day that received tweets, and when
+MIGRATIONS_TABLE = "schema_migrations"  # which one-off data migrations have finished
+# The X-only tables of before posts had a network (bigint ids); `ingest/migrate.py` copies them
+# into the tables above once, then drops them.
+LEGACY_TABLES = {"raw_tweets_by_day": RAW_TABLE, "tweets_by_keyword": KEYWORD_TABLE,
+                 "tweet_engagement": ENGAGEMENT_TABLE}
 
 # MongoDB (database `Settings.mongo_db`)
 TRENDS = "trends"  # one trend document per (keyword, period, start); see trend_document

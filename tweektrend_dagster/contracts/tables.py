@@ -3,8 +3,9 @@ insert statements (`ingest/rows.py`), the Spark writes of the keyword backfill
 (`analytics/source.py`) and the live feed's query (`streamlit_app/data.py`) are all derived
 from these lists, so a new column is one edit here (plus its value in `ingest/rows.py`).
 
-`tweets_by_keyword` is the tweet record as the product queries it: one row per (keyword, tweet),
-the fields of `tweets.model.Tweet` flattened (the author's fields prefixed `author_`).
+`posts_by_keyword` is the post record as the product queries it: one row per (keyword, post),
+the fields of `tweets.model.Tweet` flattened (the author's fields prefixed `author_`). A post's
+identity is (network, id) everywhere: the id is text as its network spells it (`Tweet.id`).
 """
 
 from __future__ import annotations
@@ -58,30 +59,32 @@ class Table:
 
 RAW_TWEETS = Table(
     names.RAW_TABLE,
-    (("day", "date"), ("hour", "tinyint"), ("id", "bigint"), ("created_at", "timestamp"),
-     ("tweet", "text"),  # the normalised tweet JSON (`Tweet.to_json()`)
+    (("day", "date"), ("hour", "tinyint"), ("network", "text"), ("id", "text"),
+     ("created_at", "timestamp"),
+     ("tweet", "text"),  # the normalised post JSON (`Tweet.to_json()`)
      ("keywords", "set<text>")),  # every keyword it matched, backfills included
-    "(day, hour), id",
+    "(day, hour), network, id",
 )
 
 TWEETS_BY_KEYWORD = Table(
     names.KEYWORD_TABLE,
     (("keyword", "text"), ("day", "date"), ("hour", "tinyint"), ("created_at", "timestamp"),
-     ("id", "bigint"), ("text", "text"), ("lang", "text"), ("author_id", "text"),
+     ("network", "text"), ("id", "text"), ("text", "text"), ("lang", "text"),
+     ("author_id", "text"),
      ("author_username", "text"), ("author_name", "text"), ("author_followers", "int"),
-     ("author_location", "text"), ("relation", "text"), ("related_id", "bigint"),
+     ("author_location", "text"), ("relation", "text"), ("related_id", "text"),
      ("hashtags", "list<text>"), ("mentions", "list<text>"), ("urls", "list<text>"),
      ("source", "text"), ("place", "text"), ("country", "text"), ("retweets", "int"),
      ("likes", "int"), ("replies", "int"), ("quotes", "int"), ("ingested_at", "timestamp")),
-    "(keyword, day, hour), created_at, id",
-    "CLUSTERING ORDER BY (created_at DESC, id DESC)",
+    "(keyword, day, hour), created_at, network, id",
+    "CLUSTERING ORDER BY (created_at DESC, network ASC, id DESC)",
 )
 
 TWEET_ENGAGEMENT = Table(
     names.ENGAGEMENT_TABLE,
-    (("id", "bigint"), ("retweets", "int"), ("likes", "int"), ("replies", "int"),
-     ("quotes", "int"), ("observed_at", "timestamp")),
-    "id",
+    (("network", "text"), ("id", "text"), ("retweets", "int"), ("likes", "int"),
+     ("replies", "int"), ("quotes", "int"), ("observed_at", "timestamp")),
+    "(network, id)",
 )
 
 INGESTION_PROGRESS = Table(
@@ -106,11 +109,19 @@ INGESTED_HOURS = Table(
     "(scope, day), hour",
 )
 
+# One-off data migrations (`ingest/migrate.py`): a row once one has finished.
+SCHEMA_MIGRATIONS = Table(
+    names.MIGRATIONS_TABLE,
+    (("name", "text"), ("rows", "bigint"), ("finished_at", "timestamp")),
+    "name",
+)
+
 TABLES = (RAW_TWEETS, TWEETS_BY_KEYWORD, TWEET_ENGAGEMENT, INGESTION_PROGRESS, INGESTED_DAYS,
-          INGESTED_HOURS)
+          INGESTED_HOURS, SCHEMA_MIGRATIONS)
 
 # What a live feed card shows of a keyword row
 LIVE_COLUMNS = (
-    "id", "created_at", "text", "lang", "author_username", "author_name", "author_followers",
-    "source", "place", "country", "relation", "retweets", "likes", "replies", "quotes",
+    "network", "id", "created_at", "text", "lang", "author_username", "author_name",
+    "author_followers", "source", "place", "country", "relation", "retweets", "likes",
+    "replies", "quotes",
 )

@@ -19,7 +19,8 @@ class SeriesPoint(TypedDict):
 
 
 class TopPost(TypedDict):
-    id: str
+    network: str  # "x" | "bluesky" | "mastodon"; absent in documents of before networks: "x"
+    id: str  # the post's id on its network
     text: str
     author_username: str
     author_name: str | None

@@ -32,14 +32,17 @@ def seed_demo_keywords(settings: Settings) -> str:
 def bootstrap(settings: Settings) -> Iterator[str]:
     from tweektrend_dagster.clients import cassandra_session, mongo_database
     from tweektrend_dagster.ingest.kafka_topics import ensure_topics
+    from tweektrend_dagster.ingest.migrate import migrate_legacy_posts
     from tweektrend_dagster.ingest.schema import create_schema
 
     yield from ensure_topics(settings) or [
-        f"Kafka topics {settings.topic}, {settings.dlq_topic} ready"
+        f"Kafka topics {settings.topic}, {settings.dlq_topic}, {settings.events_topic} ready"
     ]
     session, cluster = cassandra_session(settings, keyspace=None)
     try:
         create_schema(session, settings)
+        # once, on the first start after posts got a network: the X-only tables move over
+        yield from migrate_legacy_posts(session, settings.keyspace)
     finally:
         cluster.shutdown()
     yield f"Cassandra keyspace {settings.keyspace} ready"

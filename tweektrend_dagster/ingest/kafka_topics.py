@@ -1,4 +1,4 @@
-"""Creating the tweet topic and its dead-letter topic with the configured partition count."""
+"""Creating the tweet topic, its dead-letter topic and the post-events topic (deletions)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from confluent_kafka.admin import AdminClient, NewPartitions, NewTopic
 from tweektrend_dagster.clients import kafka_client_config
 from tweektrend_dagster.config import Settings
 from tweektrend_dagster.contracts.errors import ServiceUnavailable
+
+EVENT_PARTITIONS = 3
 
 
 def ensure_topics(settings: Settings, admin: AdminClient | None = None) -> list[str]:
@@ -20,7 +22,9 @@ def ensure_topics(settings: Settings, admin: AdminClient | None = None) -> list[
             f"Kafka is not reachable at {settings.kafka_bootstrap} ({exc.args[0]}). "
             "Start the local stack with `tweektrend stack up`."
         ) from exc
-    wanted = {settings.topic: settings.topic_partitions, settings.dlq_topic: 1}
+    # events are few (deletions): keyed by post, so a post's events keep their order
+    wanted = {settings.topic: settings.topic_partitions, settings.dlq_topic: 1,
+              settings.events_topic: EVENT_PARTITIONS}
     created = [
         NewTopic(name, num_partitions=n, replication_factor=1)
         for name, n in wanted.items()

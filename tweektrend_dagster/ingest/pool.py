@@ -1,4 +1,5 @@
-"""`tweektrend ingest --workers N`: N worker processes in one consumer group.
+"""`tweektrend ingest --workers N`: N worker processes in one consumer group, and the deletion
+applier (`ingest/deletions.py`) beside them.
 
 A worker that dies is restarted after 1 s, 2 s, 4 s … (at most a minute), so a worker that
 crashes at once does not spin through group rebalances; a worker that ran a healthy minute starts
@@ -70,6 +71,14 @@ def _child(settings: Settings, name: str) -> None:
     run_worker(settings, name)
 
 
+def _deletions_child(settings: Settings, name: str) -> None:
+    from tweektrend_dagster.cli_logging import setup_logging
+    from tweektrend_dagster.ingest.deletions import run_deletions
+
+    setup_logging()
+    run_deletions(settings, name)
+
+
 @dataclass
 class _Slot:
     proc: mp.process.BaseProcess | None = None
@@ -78,10 +87,15 @@ class _Slot:
     due: float = 0.0  # monotonic time of the pending restart
 
 
-def run_pool(settings: Settings, workers: int, target: Callable = _child) -> int:
-    """Runs the workers until SIGTERM/SIGINT; a worker that dies is restarted with back-off."""
+def run_pool(settings: Settings, workers: int, target: Callable = _child,
+             deletions: Callable | None = _deletions_child) -> int:
+    """Runs the workers (and the deletion applier) until SIGTERM/SIGINT; a process that dies
+    is restarted with back-off."""
     ctx = mp.get_context("spawn")  # no client state is inherited across the fork
-    slots: dict[str, _Slot] = {f"worker-{i + 1}": _Slot() for i in range(workers)}
+    targets = {f"worker-{i + 1}": target for i in range(workers)}
+    if deletions is not None:
+        targets["deletions"] = deletions
+    slots: dict[str, _Slot] = {name: _Slot() for name in targets}
     restarts = Restarts()
     path = restarts_file(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -93,7 +107,7 @@ def run_pool(settings: Settings, workers: int, target: Callable = _child) -> int
         tmp.replace(path)
 
     def start(name: str) -> None:
-        proc = ctx.Process(target=target, args=(settings, name), name=name, daemon=False)
+        proc = ctx.Process(target=targets[name], args=(settings, name), name=name, daemon=False)
         proc.start()
         slots[name].proc, slots[name].started = proc, time.monotonic()
 

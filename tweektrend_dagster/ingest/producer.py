@@ -1,5 +1,11 @@
 """Source → Kafka: parse each payload, match keywords, send one message per matched keyword.
 
+A live network also says things about posts already sent: a deletion goes to the events topic
+keyed by the post (the deletion applier, `ingest/deletions.py`, removes the post everywhere);
+a like or repost goes there too when it is about a post this producer sent under a keyword
+(a bounded memory of recent ones: the rest of the network's reactions are not ours to keep).
+Events that are no post at all (an account or identity change) are counted as skipped.
+
 Delivery: idempotent producer with acks=all. A payload that cannot be parsed goes to the
 dead-letter topic with its reason, and so does a tweet too large for a Kafka message (its
 payload truncated, the original size in a header); the stream goes on. Every delivery report is
@@ -10,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 
 from confluent_kafka import KafkaError, KafkaException, Producer
@@ -18,7 +25,9 @@ from tweektrend_dagster.clients import kafka_client_config
 from tweektrend_dagster.config import Settings
 from tweektrend_dagster.ingest.dlq import dead_letter_headers, fit_dead_letter
 from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
-from tweektrend_dagster.tweets import InvalidTweet, parse_payload
+from tweektrend_dagster.tweets import InvalidTweet, Tweet
+from tweektrend_dagster.tweets.events import Deletion, Reaction
+from tweektrend_dagster.tweets.parsers import NOT_A_POST, parse_event
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +35,9 @@ log = logging.getLogger(__name__)
 # the headroom in `send`.
 MESSAGE_MAX_BYTES = 1_000_000
 HEADROOM = 4096
+# Posts sent under a keyword whose reactions are forwarded: about a day of a busy stream's
+# matched posts (most reactions come in a post's first hours).
+REMEMBERED_POSTS = 200_000
 
 
 def producer_config(settings: Settings) -> dict:
@@ -52,7 +64,10 @@ class TweetProducer:
         self.sent = 0  # tweets accepted
         self.messages = 0  # Kafka messages (a tweet matching k keywords is k messages)
         self.dead = 0
+        self.events = 0  # deletions and reactions sent to the events topic
+        self.skipped = 0  # stream events that are no post (identity, account, other records)
         self.failed_deliveries = 0
+        self._matched: OrderedDict[tuple[str, str], None] = OrderedDict()
         # messages the broker refused as too large (its limit below ours): dead-lettered next
         self._refused: list[tuple[bytes, int]] = []
         self._refused_letters: list[tuple[list, int]] = []
@@ -96,12 +111,19 @@ class TweetProducer:
         self.dead += 1
 
     def send(self, payload: bytes) -> int:
-        """Send one raw payload; returns the number of messages written (0 = dead letter)."""
+        """Send one raw payload; returns the number of messages written (0 = dead letter,
+        skipped or an event not kept)."""
         try:
-            tweet = parse_payload(payload)
+            event = parse_event(payload)
         except InvalidTweet as exc:
-            self._dead_letter(payload, exc.reason)
+            if exc.reason.startswith(NOT_A_POST):
+                self.skipped += 1
+            else:
+                self._dead_letter(payload, exc.reason)
             return 0
+        if type(event) is not Tweet:
+            return self._send_event(event)
+        tweet = event
         tweet.keywords = self.keywords.matcher().match(tweet)
         value = tweet.to_json()
         if len(value) > MESSAGE_MAX_BYTES - HEADROOM:
@@ -117,7 +139,27 @@ class TweetProducer:
         self.producer.poll(0)
         self._dead_letter_refused()
         self.sent += 1
+        if tweet.keywords and tweet.network != "x":
+            self._remember((tweet.network, tweet.id))
         return max(1, len(tweet.keywords))
+
+    def _remember(self, post: tuple[str, str]) -> None:
+        self._matched[post] = None
+        if len(self._matched) > REMEMBERED_POSTS:
+            self._matched.popitem(last=False)
+
+    def _send_event(self, event: Deletion | Reaction) -> int:
+        if type(event) is Reaction and (event.network, event.post_id) not in self._matched:
+            return 0  # a reaction to a post no keyword follows
+        post_id = event.id if type(event) is Deletion else event.post_id
+        key = f"{event.network}:{post_id}".encode()
+        value = event.to_json()
+        if not self._produce(self.settings.events_topic, value, key=key):
+            self._dead_letter(value, _too_large(len(value)))
+            return 0
+        self.events += 1
+        self.producer.poll(0)
+        return 1
 
     def _dead_letter_refused(self) -> None:
         while self._refused:
@@ -134,29 +176,26 @@ class TweetProducer:
     ) -> None:
         started = last = time.monotonic()
         last_sent = 0
+        read = 0
         for payload in payloads:
             self.send(payload)
-            if limit is not None and self.sent + self.dead >= limit:
+            read += 1
+            if limit is not None and read >= limit:
                 break
             now = time.monotonic()
             if now - last >= report_every:
                 rate = (self.sent - last_sent) / (now - last)
                 log.info(
-                    "produced %d tweets (%.0f/s), %d messages, %d dead letters",
-                    self.sent,
-                    rate,
-                    self.messages,
-                    self.dead,
+                    "produced %d posts (%.0f/s), %d messages, %d events, %d skipped, "
+                    "%d dead letters",
+                    self.sent, rate, self.messages, self.events, self.skipped, self.dead,
                 )
                 last, last_sent = now, self.sent
         self.flush()
         elapsed = time.monotonic() - started
         log.info(
-            "done: %d tweets, %d messages, %d dead letters in %.1fs",
-            self.sent,
-            self.messages,
-            self.dead,
-            elapsed,
+            "done: %d posts, %d messages, %d events, %d skipped, %d dead letters in %.1fs",
+            self.sent, self.messages, self.events, self.skipped, self.dead, elapsed,
         )
 
     def queued(self) -> int:

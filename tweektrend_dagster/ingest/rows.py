@@ -43,7 +43,8 @@ def day_hour(tweet: Tweet) -> tuple[date, int]:
 
 def raw_row(tweet: Tweet, value: bytes) -> tuple:
     day, hour = day_hour(tweet)
-    return (day, hour, tweet.id, tweet.created_at, value.decode("utf-8"), set(tweet.keywords))
+    return (day, hour, tweet.network, tweet.id, tweet.created_at, value.decode("utf-8"),
+            set(tweet.keywords))
 
 
 def keyword_row(keyword: str, tweet: Tweet, now: datetime) -> tuple:
@@ -54,6 +55,7 @@ def keyword_row(keyword: str, tweet: Tweet, now: datetime) -> tuple:
         day,
         hour,
         tweet.created_at,
+        tweet.network,
         tweet.id,
         tweet.text,
         tweet.lang,
@@ -108,10 +110,10 @@ def engagement_rows(tweet: Tweet) -> list[tuple]:
     observed = tweet.created_at
     micros = int(observed.timestamp() * 1_000_000)
     if tweet.relation != "retweet" and _has_reactions(tweet):
-        rows.append((tweet.id, *counts(tweet), observed, micros))
+        rows.append((tweet.network, tweet.id, *counts(tweet), observed, micros))
     original = tweet.original
     if original is not None and _has_reactions(original):
-        rows.append((original.id, *counts(original), observed, micros))
+        rows.append((tweet.network, original.id, *counts(original), observed, micros))
     return rows
 
 

@@ -120,6 +120,18 @@ class Tweet:
         return post_url(self.network, self.id, self.author.username)
 
 
+def profile_url(username: str | None) -> str:
+    """An author's page, told apart by how each network spells its users: a Bluesky DID, a
+    Mastodon `user@host`, an X screen name."""
+    username = username or "i"
+    if username.startswith("did:"):
+        return f"https://bsky.app/profile/{quote(username, safe=':')}"
+    user, at, host = username.partition("@")
+    if at and host:
+        return f"https://{host}/@{quote(user)}"
+    return f"https://x.com/{quote(username, safe='')}"
+
+
 def post_url(network: str | None, post_id: str | int, username: str | None = None) -> str:
     """The web address of a post on its own network (`network` None: an X post stored before
     posts had a network)."""

@@ -12,7 +12,11 @@ tweet at all (stream notices, API errors, unreadable input):
 - "activity" (`tweets.activity`): Gnip Activity Streams (`verb` post/share, `actor`,
   `postedTime`);
 - "csv" (`tweets.csv_rows`): one row of a CSV dataset (`{"format": "csv", "row": {}}`);
-- "tweektrend" (`tweets.model`): our own normalised JSON (`Tweet.to_json()`).
+- "tweektrend" (`tweets.model`): our own normalised JSON (`Tweet.to_json()`);
+- "jetstream" (`tweets.jetstream`): Bluesky Jetstream events; "mastodon" (`tweets.mastodon`):
+  Mastodon streaming events as the Mastodon source wraps them. Live streams also say that a
+  post was deleted or liked: `parse_event` returns those as `tweets.events` records, and names
+  events that concern no post at all with a reason starting `NOT_A_POST`.
 
 Every field kept is checked for type and range (`tweets.checks`): repairs are listed in
 `Tweet.notes`, and a tweet without a usable id, text, date or author is invalid.
@@ -30,6 +34,7 @@ import orjson
 from tweektrend_dagster.tweets.activity import parse_activity
 from tweektrend_dagster.tweets.checks import InvalidTweet
 from tweektrend_dagster.tweets.csv_rows import is_csv_row, parse_csv_row
+from tweektrend_dagster.tweets.events import Deletion, Reaction
 from tweektrend_dagster.tweets.model import FORMATS, Tweet, tweet_from_dict
 from tweektrend_dagster.tweets.v1 import V1_NOTICES, parse_v1
 from tweektrend_dagster.tweets.v2 import (
@@ -40,10 +45,12 @@ from tweektrend_dagster.tweets.v2 import (
 )
 
 __all__ = [
+    "NOT_A_POST",
     "UNREADABLE",
     "InvalidTweet",
     "detect_format",
     "parse_activity",
+    "parse_event",
     "parse_payload",
     "parse_twarc2",
     "parse_v1",
@@ -51,6 +58,9 @@ __all__ = [
 ]
 
 _BOM_BYTES = b"\xef\xbb\xbf"
+# The start of the reason for a stream event that concerns no post (an account or identity
+# change, a record of another kind): skipped and counted, not dead-lettered.
+NOT_A_POST = "not a post: "
 # A file reader's verdict on input it could not read (a broken JSON document, a CSV row with
 # invalid UTF-8): `{"unreadable": reason}` carries it through the producer to the DLQ.
 UNREADABLE = "unreadable"
@@ -59,10 +69,30 @@ UNREADABLE = "unreadable"
 # ---- entry point ---------------------------------------------------------------------------------
 
 
-def parse_payload(raw: bytes | bytearray | memoryview | str | dict | Any) -> Tweet:
-    """Parse one payload in any supported format; raises InvalidTweet with a short reason.
+def parse_event(raw: bytes | bytearray | memoryview | str | dict | Any
+                ) -> Tweet | Deletion | Reaction:
+    """Parse one payload of any source: a post (`Tweet`), or what a live network says about
+    one (`Deletion`, `Reaction`); raises InvalidTweet with a short reason."""
+    obj = _object(raw)
+    if "time_us" in obj and "kind" in obj:
+        return _guarded("jetstream", _stream_parser("jetstream"), obj)
+    if "mastodon" in obj:
+        return _guarded("mastodon", _stream_parser("mastodon"), obj)
+    return parse_payload(obj)
 
-    `raw` is JSON text (bytes are decoded as strict UTF-8) or an already decoded value."""
+
+def _stream_parser(fmt: str):  # noqa: ANN202
+    # imported on first use: an archive replay never needs them
+    if fmt == "jetstream":
+        from tweektrend_dagster.tweets.jetstream import parse_jetstream
+
+        return parse_jetstream
+    from tweektrend_dagster.tweets.mastodon import parse_mastodon
+
+    return parse_mastodon
+
+
+def _object(raw: Any) -> dict:
     if isinstance(raw, dict):
         obj = raw
     elif isinstance(raw, bytes | bytearray | memoryview | str):
@@ -71,6 +101,26 @@ def parse_payload(raw: bytes | bytearray | memoryview | str | dict | Any) -> Twe
         obj = raw  # e.g. an item of a decoded JSON array
     if not isinstance(obj, dict):
         raise InvalidTweet(f"not a JSON object (got {_json_kind(obj)})")
+    return obj
+
+
+def _guarded(fmt: str, parse, obj: dict):  # noqa: ANN001, ANN202
+    try:
+        return parse(obj)
+    except InvalidTweet:
+        raise
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError, OverflowError) as exc:
+        # Wrongly typed fields deep inside a payload: still a clear answer, never a crash.
+        raise InvalidTweet(
+            f"malformed {fmt} payload ({type(exc).__name__}: {exc})"[:160]
+        ) from None
+
+
+def parse_payload(raw: bytes | bytearray | memoryview | str | dict | Any) -> Tweet:
+    """Parse one payload in any supported format; raises InvalidTweet with a short reason.
+
+    `raw` is JSON text (bytes are decoded as strict UTF-8) or an already decoded value."""
+    obj = _object(raw)
     if "id" not in obj and "data" not in obj:
         # Stream notices carry no tweet id; name them so the DLQ says what they were.
         for key in V1_NOTICES:
@@ -79,15 +129,7 @@ def parse_payload(raw: bytes | bytearray | memoryview | str | dict | Any) -> Twe
     fmt = detect_format(obj)
     parse = _PARSERS.get(fmt)
     if parse is not None:
-        try:
-            return parse(obj)
-        except InvalidTweet:
-            raise
-        except (TypeError, AttributeError, KeyError, IndexError, ValueError, OverflowError) as exc:
-            # Wrongly typed fields deep inside a payload: still a clear answer, never a crash.
-            raise InvalidTweet(
-                f"malformed {fmt} payload ({type(exc).__name__}: {exc})"[:160]
-            ) from None
+        return _guarded(fmt, parse, obj)
     if fmt == "v2-bare":
         raise InvalidTweet("missing author: v2 tweet without an includes.users envelope")
     raise InvalidTweet(_not_a_tweet_reason(obj))

@@ -11,8 +11,9 @@ from tweektrend_dagster.contracts.names import KEYWORD_TABLE, RAW_TABLE
 raw_tweets = dg.AssetSpec(
     key="raw_tweets",
     description=(
-        "Every tweet once, by UTC day and hour (Cassandra raw_tweets_by_day), written by the "
-        "ingestion workers from the Kafka topic; the archive that keyword backfills read."
+        f"Every post once (X, Bluesky, Mastodon: keyed by network and id), by UTC day and hour "
+        f"(Cassandra {RAW_TABLE}), written by the ingestion workers from the Kafka topic; the "
+        "archive that keyword backfills read."
     ),
     group_name="ingestion",
     kinds={"cassandra", "kafka"},
@@ -23,8 +24,8 @@ raw_tweets = dg.AssetSpec(
 tweets_by_keyword = dg.AssetSpec(
     key="tweets_by_keyword",
     description=(
-        "One row per (keyword, tweet), newest first per keyword, day and hour (Cassandra "
-        "tweets_by_keyword): the live feed reads it and the daily trend assets aggregate it."
+        "One row per (keyword, post), newest first per keyword, day and hour (Cassandra "
+        f"{KEYWORD_TABLE}): the live feed reads it and the daily trend assets aggregate it."
     ),
     group_name="ingestion",
     kinds={"cassandra"},

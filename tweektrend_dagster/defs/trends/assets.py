@@ -110,9 +110,9 @@ def keyword_backfill(
     cassandra: CassandraResource,
     mongo: MongoResource,
 ) -> dg.MaterializeResult:
-    """Matches the day's archived tweets (`raw_tweets_by_day`, matched or not) against rules
+    """Matches the day's archived tweets (`raw_posts_by_day`, matched or not) against rules
     followed after the tweets arrived (a new topic, or an edited rule: a new key), and writes
-    their `tweets_by_keyword` rows."""
+    their `posts_by_keyword` rows."""
     from tweektrend_dagster.analytics.backfill import backfill_keywords
     from tweektrend_dagster.analytics.slices import DaySlices
     from tweektrend_dagster.analytics.source import read_raw_days

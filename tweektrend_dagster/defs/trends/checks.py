@@ -3,7 +3,7 @@
 They compare what a run just published (held in memory: no scan of the `trends` collection,
 which FerretDB cannot answer from an index) with an independent source, Cassandra:
 - `mentions_match_cassandra` (daily_trends): each published day document's `mentions` equals
-  the number of `tweets_by_keyword` rows of (keyword, day): one count per hour partition (a
+  the number of `posts_by_keyword` rows of (keyword, day): one count per hour partition (a
   count over a busy keyword's whole day outlasted Cassandra's read timeout on a loaded stack).
   In a period still open, new tweets keep arriving after the run, so a mismatch there is a
   warning; in a final period it is an error. A count Cassandra cannot answer leaves its
@@ -38,16 +38,16 @@ def check_specs(asset: str, kind: PeriodKind) -> list[dg.AssetCheckSpec]:
     if kind == "day":
         specs.append(dg.AssetCheckSpec(
             MENTIONS_CHECK, asset=asset,
-            description="Published day mentions equal the tweets_by_keyword rows in Cassandra."))
+            description="Published day mentions equal the posts_by_keyword rows in Cassandra."))
     return specs
 
 
 def keyword_day_counts(session, pairs: Sequence[tuple[str, date]]  # noqa: ANN001
                        ) -> list[int | None]:
-    """tweets_by_keyword rows of each (keyword, day): one count per hour partition, 48 in
+    """posts_by_keyword rows of each (keyword, day): one count per hour partition, 48 in
     flight, a timed-out one asked again once; None where Cassandra still did not answer."""
     stmt = session.prepare(
-        "SELECT count(*) FROM tweets_by_keyword WHERE keyword = ? AND day = ? AND hour = ?")
+        "SELECT count(*) FROM posts_by_keyword WHERE keyword = ? AND day = ? AND hour = ?")
     args = [(k, d, h) for k, d in pairs for h in HOURS]
     results = execute_concurrent_with_args(
         session, stmt, args, concurrency=48, raise_on_first_error=False)

@@ -60,7 +60,7 @@ _HAS_FIELDS = {
     "mentions": "mentions",
 }
 # A bare text has no language, relation or entities.
-_NO_TWEET = Tweet(id=0, created_at=None, text="", author=Author(id="", username=""))  # type: ignore
+_NO_TWEET = Tweet(id="0", created_at=None, text="", author=Author(id="", username=""))  # type: ignore
 
 
 class RuleSet:
