@@ -4,7 +4,8 @@ It serves `/subscribe` as Jetstream does: events go out as text frames in `time_
 `wantedCollections` filters commits (identity and account events go to everyone, as Jetstream
 sends them whatever the filter); a `cursor` replays the history from the first event with
 `time_us >= cursor`, and no cursor starts at the live tail (only events published after the
-connection opened). `publish()` adds events, which every open connection then streams.
+connection opened; `live_tail=False` replays the whole history instead). `publish()` adds
+events, which every open connection then streams.
 
 For failure tests it can drop the connection abruptly (no close frame) after N messages, once,
 and it records the query string of every connection it accepted.
@@ -29,11 +30,14 @@ Event = bytes | str | dict
 
 
 class FakeJetstream:
-    def __init__(self, history: Iterable[Event] = (), *, drop_after: int | None = None) -> None:
+    def __init__(self, history: Iterable[Event] = (), *, drop_after: int | None = None,
+                 live_tail: bool = True) -> None:
         # (time_us used for ordering and the cursor, collection or None, the bytes sent)
         self._events: list[tuple[int, str | None, bytes]] = []
         self._lock = threading.Condition()
         self.drop_after = drop_after  # drop the first connection that has sent this many
+        # False: a connection without a cursor gets the whole history too (simpler set-ups)
+        self.live_tail = live_tail
         self.dropped = 0
         self.queries: list[str] = []
         self.sent: list[list[bytes]] = []  # what each connection sent, by connection
@@ -101,7 +105,7 @@ class FakeJetstream:
             self.queries.append(query)
             self.sent.append(sent)
             if cursor is None:
-                position = len(self._events)  # live tail
+                position = len(self._events) if self.live_tail else 0
             else:
                 start = int(cursor[0])
                 position = next((i for i, e in enumerate(self._events) if e[0] >= start),

@@ -236,3 +236,36 @@ def test_endpoints_and_collections_shape_the_subscribe_url(tmp_path):
     for bad in ("https://jetstream.example", "", "jetstream2.us-east.bsky.network"):
         with pytest.raises(ValueError):
             JetstreamSource(bad)
+
+
+def test_a_consumer_that_stops_iterating_keeps_only_what_it_took(tmp_path):
+    cursor_file = tmp_path / "jetstream.cursor"
+    posts = [line for line in LINES if _wanted(line)][:5]
+    with FakeJetstream(posts, live_tail=False) as server:
+        source = JetstreamSource(server.url, cursor_file=cursor_file, **FAST)
+        stream = source.payloads()
+        got = [next(stream) for _ in range(5)]
+        stream.close()  # the producer stopped after the fifth, maybe before handling it
+    assert got == posts
+    # an event counts as handled once the next is asked for: the fifth will come again
+    assert int(cursor_file.read_text()) == _time_us(posts[3])
+    assert source.cursor == _time_us(posts[3])
+    assert source.lag == pytest.approx(time.time() - _time_us(posts[3]) / 1e6, abs=5)
+    assert not source._thread.is_alive()
+
+
+
+def test_a_failing_reader_is_raised_from_payloads_not_a_silent_stall(server, monkeypatch):
+    def broken(raw: bytes) -> None:
+        raise KeyError("a bug in the reader")
+
+    monkeypatch.setattr("tweektrend_dagster.ingest.sources.bluesky._time_us", broken)
+    source = JetstreamSource(server.url, **FAST)
+
+    def publish_once_connected() -> None:
+        server.wait_for_connections(1)
+        server.publish(LINES[0])
+
+    threading.Thread(target=publish_once_connected, daemon=True).start()
+    with pytest.raises(RuntimeError, match="reader failed"):
+        next(source.payloads())

@@ -95,6 +95,7 @@ class JetstreamSource:
         self._closed = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._failure: Exception | None = None
         self.connections = 0  # connections opened so far
         # the URLs of the latest connection attempts, newest last
         self.urls: deque[str] = deque(maxlen=100)
@@ -113,28 +114,35 @@ class JetstreamSource:
             )
             self._thread.start()
         next_save = time.monotonic() + self.save_interval
-        while not self._closed.is_set():
-            try:
-                raw, time_us = self._queue.get(timeout=_POLL)
-            except queue.Empty:
-                raw = time_us = None
-            if raw is not None:
-                yield raw
-                # the producer asked for the next one: this event is handled
-                if time_us is not None:
-                    with self._lock:
-                        if self._taken is None or time_us > self._taken:
-                            self._taken = time_us
-            now = time.monotonic()
-            if now >= next_save:
-                next_save = now + self.save_interval
-                self._save_cursor()
+        try:
+            while not self._closed.is_set():
+                try:
+                    raw, time_us = self._queue.get(timeout=_POLL)
+                except queue.Empty:
+                    if self._failure is not None:
+                        raise RuntimeError("the Jetstream reader failed") from self._failure
+                    raw = time_us = None
+                if raw is not None:
+                    yield raw
+                    # the producer asked for the next one: this event is handled
+                    if time_us is not None:
+                        with self._lock:
+                            if self._taken is None or time_us > self._taken:
+                                self._taken = time_us
+                now = time.monotonic()
+                if now >= next_save:
+                    next_save = now + self.save_interval
+                    self._save_cursor()
+        finally:
+            # also when the consumer stops iterating: stop reading, keep the cursor
+            self.close()
 
     def close(self) -> None:
         """Stop reading, keep the cursor; safe to call twice, from any thread."""
         self._closed.set()
-        if self._thread is not None:
-            self._thread.join(timeout=1.0)
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=1.0)
         self._save_cursor()
 
     @property
@@ -142,9 +150,23 @@ class JetstreamSource:
         """The newest `time_us` the producer has taken (what the cursor file keeps)."""
         return self._taken
 
+    @property
+    def lag(self) -> float | None:
+        """Seconds between now and when Jetstream saw the newest event taken (None before the
+        first): how far behind the network the source runs."""
+        taken = self._taken
+        return None if taken is None else max(0.0, time.time() - taken / 1_000_000)
+
     # ---- the reader thread -------------------------------------------------------------------
 
     def _read_forever(self) -> None:
+        try:
+            self._connect_and_read()
+        except Exception as exc:  # a bug, not the network: payloads() raises it, never stalls
+            log.exception("Jetstream reader failed")
+            self._failure = exc
+
+    def _connect_and_read(self) -> None:
         delay = self.backoff_initial
         attempt = 0
         while not self._closed.is_set():
@@ -152,7 +174,7 @@ class JetstreamSource:
             self.urls.append(url)
             opened = None
             try:
-                with connect(url, open_timeout=self.connect_timeout, close_timeout=1.0,
+                with connect(url, open_timeout=self.connect_timeout, close_timeout=0.5,
                              max_size=MAX_MESSAGE_BYTES, user_agent_header="tweektrend") as ws:
                     opened = time.monotonic()
                     self.connections += 1
