@@ -188,9 +188,9 @@ class JetstreamSource:
             if opened is not None and time.monotonic() - opened >= self.healthy_after:
                 delay = self.backoff_initial
             attempt += 1
-            log.warning("Jetstream connection to %s lost (%s); retrying on %s in %.1f s",
-                        _host(url), reason, _host(self.endpoints[attempt % len(self.endpoints)]),
-                        delay)
+            log.warning("Jetstream connection to %s %s (%s); retrying on %s in %.1f s",
+                        _host(url), "lost" if opened else "failed", reason,
+                        _host(self.endpoints[attempt % len(self.endpoints)]), delay)
             self._closed.wait(delay)
             delay = min(delay * 2, self.backoff_max)
 
