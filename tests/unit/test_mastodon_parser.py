@@ -152,6 +152,10 @@ def test_html_to_text_keeps_no_markup_and_writes_links_as_their_text():
     assert links == ["https://example.com/long/path"]
     assert html_to_text("&lt;b&gt;bold&lt;/b&gt;")[0] == "<b>bold</b>"
     assert html_to_text('<a href="javascript:alert(1)">x</a>') == ("x", [])
+    # a hashtag link of another server's software (rel="tag", no class) is no shared link
+    assert html_to_text('<a href="https://misskey.io/tags/bts" rel="tag">#bts</a> '
+                        '<a href="https://a.example/p" rel="nofollow noopener">a</a>') == (
+        "#bts a", ["https://a.example/p"])
 
 
 def test_wrongly_typed_corners_never_raise_anything_but_invalid_tweet():

@@ -184,7 +184,7 @@ def test_hashtag_streams_follow_the_provided_keywords():
     statuses = [("update", _status(1, "<p>#BTS</p>", tags=("BTS",))),
                 ("update", _status(2, "<p>#kpop</p>", tags=("kpop",))),
                 ("update", _status(3, "<p>#other</p>", tags=("other",)))]
-    followed = ["#BTS"]
+    followed = ["#BTS", "bts", " "]
     with FakeMastodon(statuses) as server:
         source = MastodonSource(server.url, stream="hashtag", hashtags_provider=lambda: followed,
                                 hashtags_poll=0.1, **FAST)
@@ -242,6 +242,7 @@ def test_instances_are_hosts_or_urls():
         ("hachyderm.io", "https://Hachyderm.io", None),
         ("127.0.0.1:9", None, "ws://127.0.0.1:9")]
     assert MastodonSource("mastodon.social").stream == "public"
+    assert MastodonSource(["a.social", "b.social"], stream="").stream == "public:local"
     assert MastodonSource(["a.social", "b.social"], stream="public").stream == "public"
     for bad in ("", "ftp://x", "https://mastodon.social/@gargron"):
         with pytest.raises(ValueError):

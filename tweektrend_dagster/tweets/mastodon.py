@@ -305,9 +305,9 @@ class _StatusHtml(HTMLParser):
 
     def _link(self, attrs: dict[str, str | None]) -> None:
         href = attrs.get("href")
-        classes = (attrs.get("class") or "").split()
+        kinds = {*(attrs.get("class") or "").split(), *(attrs.get("rel") or "").split()}
         # mention and hashtag links point at profiles and tag pages, not at what was shared
-        if "mention" in classes or "hashtag" in classes:
+        if "mention" in kinds or "hashtag" in kinds or "tag" in kinds:
             return
         if href and href.startswith(("http://", "https://")) and len(href) <= MAX_FIELD_CHARS:
             self.links.append(href)

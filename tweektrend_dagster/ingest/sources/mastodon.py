@@ -105,12 +105,14 @@ class MastodonSource:
         queue_size: int = 10_000,
     ) -> None:
         self.instances = parse_instances(instances)
-        if stream is None:
+        if not stream:
             stream = "public:local" if len(self.instances) > 1 else "public"
         if stream not in STREAMS:
             raise ValueError(f"unknown Mastodon stream {stream!r}; one of {', '.join(STREAMS)}")
         self.stream = stream
-        self.hashtags = tuple(dict.fromkeys(t for t in map(_tag, hashtags) if t))
+        self.hashtags = _tags(hashtags)
+        if self.hashtags and not self.by_hashtag:
+            log.warning("Mastodon %s stream: hashtags ignored (they need stream=hashtag)", stream)
         self.token = token or None
         self.hashtags_provider = hashtags_provider
         self.hashtags_poll = hashtags_poll
@@ -213,8 +215,7 @@ class MastodonSource:
         while not self._closed.is_set():
             try:
                 provided = self.hashtags_provider() if self.hashtags_provider else ()
-                tags = tuple(dict.fromkeys(
-                    t for t in map(_tag, [*self.hashtags, *provided]) if t))
+                tags = _tags([*self.hashtags, *provided])
             except Exception as exc:  # noqa: BLE001 - keep the streams we have
                 log.warning("Mastodon hashtags not refreshed: %s", exc)
                 tags = current
@@ -387,11 +388,15 @@ def wrap(instance: str, message: str | bytes, received_at: datetime | None = Non
     }})
 
 
-def _tag(value: Any) -> str:
-    """A hashtag as a `tag` parameter: without '#' and spaces ("#BTS" → "BTS")."""
-    if not isinstance(value, str):
-        return ""
-    return "".join(value.split()).lstrip("#＃")
+def _tags(values: Iterable[Any]) -> tuple[str, ...]:
+    """Hashtags as `tag` parameters: without '#' and spaces ("#Squid Game" → "SquidGame"), once
+    each whatever the case (Mastodon matches hashtags case-insensitively)."""
+    out: dict[str, str] = {}
+    for value in values:
+        tag = "".join(value.split()).lstrip("#＃") if isinstance(value, str) else ""
+        if tag:
+            out.setdefault(tag.casefold(), tag)
+    return tuple(out.values())
 
 
 def _shown(url: str) -> str:
