@@ -190,3 +190,13 @@ def test_wrongly_typed_corners_never_raise_anything_but_invalid_tweet():
     assert (outcomes[7].relation, outcomes[7].related_id, outcomes[7].original) == (
         "quote", "mastodon.social/9", None)
     assert outcomes[8] == "empty text (a post of media only)"
+
+
+def test_the_producers_entry_point_reads_wrapped_events_as_bytes():
+    from tweektrend_dagster.tweets.parsers import NOT_A_POST, parse_event
+
+    line = (FIXTURES / "statuses.jsonl").read_bytes().splitlines()
+    assert parse_event(line[0]) == parse_mastodon(EVENTS[0])
+    skipped = next(n for n, c in enumerate(CASES) if "skip" in c["expect"])
+    with pytest.raises(InvalidTweet, match=f"^{NOT_A_POST}"):
+        parse_event(line[skipped])
