@@ -171,7 +171,10 @@ def _post(uri: str, did: str, record: dict, event_time: datetime) -> Tweet:
     quoted, has_media, embed_urls = _embed(record.get("embed"), notes)
     text = record.get("text")
     if type(text) is str and len(text) <= MAX_TEXT_CHARS and not text.strip():
-        raise InvalidTweet("empty text (a post of media only)" if has_media else "empty text")
+        if has_media:
+            # common on Bluesky, and nothing a keyword can find: skipped, not dead-lettered
+            raise InvalidTweet("not a post: media only, no text")
+        raise InvalidTweet("empty text")
     text = check_text(text)
     mentions, links, tags = _facets(record.get("facets"))
     hashtags = unique([*tags, *_tags(record.get("tags"))])

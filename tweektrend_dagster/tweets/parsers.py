@@ -74,7 +74,7 @@ def parse_event(raw: bytes | bytearray | memoryview | str | dict | Any
     """Parse one payload of any source: a post (`Tweet`), or what a live network says about
     one (`Deletion`, `Reaction`); raises InvalidTweet with a short reason."""
     obj = _object(raw)
-    if "time_us" in obj and "kind" in obj:
+    if "time_us" in obj and ("kind" in obj or "commit" in obj):
         return _guarded("jetstream", _stream_parser("jetstream"), obj)
     if "mastodon" in obj:
         return _guarded("mastodon", _stream_parser("mastodon"), obj)
