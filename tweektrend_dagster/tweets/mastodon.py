@@ -251,7 +251,10 @@ def _text(status: dict, notes: list[str]) -> tuple[str, list[str], bool]:
         # a status of media only: what its author wrote about the media is its text
         body = "\n".join(_descriptions(media))
     if not body and not warning:
-        raise InvalidTweet("empty text (a post of media only)" if has_media else "empty text")
+        if has_media:
+            # nothing a keyword can find: skipped, not dead-lettered (as on Bluesky)
+            raise InvalidTweet("not a post: media only, no text")
+        raise InvalidTweet("empty text")
     text = check_text(f"{warning}\n\n{body}" if warning and body else warning or body)
     return text, unique([*links, *_card_url(status.get("card"))]), has_media
 
