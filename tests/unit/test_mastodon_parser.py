@@ -189,7 +189,7 @@ def test_wrongly_typed_corners_never_raise_anything_but_invalid_tweet():
     # a quoted status too broken to embed still names the quoted post
     assert (outcomes[7].relation, outcomes[7].related_id, outcomes[7].original) == (
         "quote", "mastodon.social/9", None)
-    assert outcomes[8] == "empty text (a post of media only)"
+    assert outcomes[8] == "not a post: media only, no text"
 
 
 def test_the_producers_entry_point_reads_wrapped_events_as_bytes():
