@@ -48,6 +48,7 @@ from streamlit_app.queries import (
     fetch_keyword_range,
     fetch_live,
     fetch_saved,
+    fetch_source_status,
     fetch_trend,
     fetch_trends,
     find_saved,
@@ -194,6 +195,12 @@ def compare(keywords: tuple[str, ...], period: str, start: str) -> dict[str, dic
 @st.cache_data(ttl=2, show_spinner=False)
 def live(keyword: str, limit: int = 30) -> list[dict]:
     return fetch_live(cassandra(), keyword, limit)
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def source_status() -> list[dict]:
+    """Which sources run and how far behind their network they are (no user data)."""
+    return _mongo_call(fetch_source_status, mongo())
 
 
 # --- user-scoped operations (never cached across users: the user id is always an argument) --

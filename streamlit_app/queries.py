@@ -262,6 +262,25 @@ def fetch_live(
     return rows
 
 
+# a source whose last report is older than this is not live any more (it reports every 5 s)
+SOURCE_LIVE_WITHIN = 60.0
+
+
+def fetch_source_status(db: Database, now: datetime | None = None) -> list[dict]:
+    """Every source's last report (`ingest/source_status.py`), live ones first, each with
+    `live`: reported within SOURCE_LIVE_WITHIN seconds."""
+    now = now or datetime.now(UTC)
+    out = []
+    for doc in db[names.SOURCE_STATUS].find({}):
+        updated = doc.get("updated_at")
+        if updated is not None and updated.tzinfo is None:
+            updated = updated.replace(tzinfo=UTC)  # Mongo hands back naive UTC
+        doc["live"] = (updated is not None
+                       and (now - updated).total_seconds() <= SOURCE_LIVE_WITHIN)
+        out.append(doc)
+    return sorted(out, key=lambda d: (not d["live"], str(d["_id"])))
+
+
 def post_url(network: str | None, post_id: Any, username: str | None = None) -> str:
     """The post on its own network (no network: an X post of before networks)."""
     return model.post_url(network or "x", str(post_id), username)

@@ -85,6 +85,24 @@ def updated_ago(as_of: datetime | None, now: datetime) -> str:
 NETWORK_NAMES = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
 
 
+def source_rows(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The settings page's table of sources: plain words, no raw field names."""
+    rows = []
+    for s in sources:
+        lag = s.get("lag_seconds")
+        rows.append({
+            "source": plain(str(s.get("_id"))),
+            "network": NETWORK_NAMES.get(s.get("network") or "", "mixed"),
+            "state": "live" if s.get("live") else "stopped",
+            "posts": int(s.get("posts") or 0),
+            "deletions and reactions": int(s.get("events") or 0),
+            "dead letters": int(s.get("dead") or 0),
+            "lag": "-" if lag is None else f"{lag:,.1f} s",
+            "last report": ago(s.get("updated_at")),
+        })
+    return rows
+
+
 def tweet_card(row: dict[str, Any], url: str, key: str, actions: bool = False) -> str | None:
     """One post of the live feed. The tweet text goes through st.text, which renders no
     Markdown and no HTML. Returns the X action the user clicked, if any."""

@@ -95,6 +95,8 @@ class Settings:
     # the local run (stack up)
     workers: int = 2
     simulator_rate: float = 50.0
+    # the sources `stack up` runs (comma-separated kinds); empty: the last `--source` choice
+    sources: str = ""
     demo_keywords: tuple[str, ...] = ()
     python: str = sys.executable  # the interpreter every process of the stack runs
     java_home: str | None = None
@@ -173,6 +175,7 @@ class Settings:
             kiwi_threads=max(0, _env_int("KIWI_THREADS", 1)),
             workers=_env_int("WORKERS", 2),
             simulator_rate=_env_float("SIMULATOR_RATE", 50.0),
+            sources=_env("SOURCES", ""),
             demo_keywords=_env_list("DEMO_KEYWORDS", "코로나,BTS,넷플릭스,covid"),
             python=_env("PYTHON", sys.executable),
             java_home=os.environ.get("JAVA_HOME") or None,

@@ -33,6 +33,62 @@ def bootstrap(settings: Settings, with_demo: bool) -> Iterator[str]:
         yield ingest_bootstrap.seed_demo_keywords(settings)
 
 
+# The live sources the stack can run (`stack up --source KIND`, repeatable), each a
+# `tweektrend produce` process; their options come from TWEEKTREND_* variables (README).
+SOURCE_TITLES = {
+    "simulator": "Simulator ({rate} tweets/s)",
+    "bluesky": "Bluesky (Jetstream)",
+    "mastodon": "Mastodon (streaming API)",
+    "x-api": "X API filtered stream",
+    "x-sample": "X API sample stream",
+}
+DEFAULT_SOURCES = ("simulator",)
+
+
+def sources_file(settings: Settings) -> Path:
+    return settings.home / "sources"
+
+
+def chosen_sources(settings: Settings) -> tuple[str, ...]:
+    """The sources the stack runs: TWEEKTREND_SOURCES (comma-separated), else the last
+    `stack up --source` choice kept in the data directory, else the simulator."""
+    raw = settings.sources
+    if not raw:
+        try:
+            raw = sources_file(settings).read_text()
+        except FileNotFoundError:
+            return DEFAULT_SOURCES
+    chosen = tuple(k for k in (p.strip() for p in raw.replace("\n", ",").split(",")) if k)
+    unknown = [k for k in chosen if k not in SOURCE_TITLES]
+    if unknown:
+        raise ValueError(f"unknown source {', '.join(unknown)}; known: {', '.join(SOURCE_TITLES)}")
+    return chosen or DEFAULT_SOURCES
+
+
+def choose_sources(settings: Settings, kinds: list[str]) -> tuple[str, ...]:
+    """Keep `kinds` as the stack's sources from now on (checked first)."""
+    unknown = [k for k in kinds if k not in SOURCE_TITLES]
+    if unknown:
+        raise ValueError(f"unknown source {', '.join(unknown)}; known: {', '.join(SOURCE_TITLES)}")
+    settings.home.mkdir(parents=True, exist_ok=True)
+    sources_file(settings).write_text(",".join(kinds) + "\n")
+    return tuple(kinds)
+
+
+def source_apps(settings: Settings) -> list[App]:
+    """One `produce` process per source kind; only the chosen ones are started."""
+    py = python_bin(settings)
+    chosen = chosen_sources(settings)
+    rate = f"{settings.simulator_rate:g}"
+    apps = []
+    for kind, title in SOURCE_TITLES.items():
+        argv = [py, "-m", "tweektrend_dagster.cli", "produce", "--source", kind]
+        if kind == "simulator":
+            argv += ["--rate", rate]
+        apps.append(App(kind, title.format(rate=rate), argv, enabled=kind in chosen))
+    return apps
+
+
 def _ingest_restarts(settings: Settings) -> str:
     from tweektrend_dagster.ingest.pool import read_restarts
 
@@ -49,7 +105,6 @@ def local_apps(settings: Settings) -> list[App]:
     py = python_bin(settings)
     host = settings.host
     workers = str(settings.workers)
-    rate = f"{settings.simulator_rate:g}"
     dagster_home = settings.home / "dagster"
     return [
         App(
@@ -70,20 +125,7 @@ def local_apps(settings: Settings) -> list[App]:
             "Live counts (Spark Structured Streaming)",
             [py, "-m", "tweektrend_dagster.cli", "live"],
         ),
-        App(
-            "simulator",
-            f"Simulator ({rate} tweets/s)",
-            [
-                py,
-                "-m",
-                "tweektrend_dagster.cli",
-                "produce",
-                "--source",
-                "simulator",
-                "--rate",
-                rate,
-            ],
-        ),
+        *source_apps(settings),
         App(
             "dagster",
             "Dagster (dagster dev)",

@@ -22,6 +22,22 @@ if wanted != alerts_on:
     st.success(
         f"Spike alerts on: mail goes to {ui.plain(user.email)}." if wanted else "Spike alerts off."
     )
+st.subheader("Sources")
+st.caption(
+    "Where posts come from: each running source reports every few seconds. Lag is how far "
+    "behind its network the newest post was when it arrived."
+)
+try:
+    sources = data.source_status()
+except data.ServiceUnavailable as exc:
+    st.warning(data.visitor_notice(exc))
+    sources = []
+if not sources:
+    st.info("No source has run yet. Start one with `tweektrend stack up --source bluesky` "
+            "(or mastodon, x-api, simulator).")
+else:
+    st.dataframe(ui.source_rows(sources), hide_index=True, width="stretch")
+
 st.subheader("X (Twitter) actions")
 st.caption(
     "Like, repost and reply from the live feed with your own X app keys "

@@ -223,7 +223,9 @@ with posts_tab:
             data.post_url(n, i, u)
             for n, u, i in zip(networks, posts["author_username"], posts["id"], strict=False)
         ]
-        cols = ["text", "author_username", "retweets", "likes", "replies", "engagement", "link"]
+        posts["network"] = [ui.NETWORK_NAMES.get(n, "X") for n in networks]
+        cols = ["text", "author_username", "network", "retweets", "likes", "replies",
+                "engagement", "link"]
         posts = posts[[c for c in cols if c in posts]]
         st.subheader("Top posts")
         st.dataframe(

@@ -80,7 +80,7 @@ def test_a_retweet_whose_original_is_missing_from_includes_still_counts() -> Non
     envelope = split_page(pages()[1])[0]
     assert "tweets" not in envelope["includes"]
     t = parse_payload(envelope)
-    assert (t.relation, t.related_id, t.original) == ("retweet", 1366000000000000999, None)
+    assert (t.relation, t.related_id, t.original) == ("retweet", "1366000000000000999", None)
     assert t.text == "the original was deleted"
 
 
@@ -165,7 +165,7 @@ def test_twarc2_joins_inlined_author_original_and_place() -> None:
 
 def test_twarc2_retweet_of_a_withheld_original() -> None:
     t = parse_payload(flat_lines()[12])
-    assert (t.relation, t.related_id, t.original) == ("retweet", 1366000000000000999, None)
+    assert (t.relation, t.related_id, t.original) == ("retweet", "1366000000000000999", None)
 
 
 # ---- CSV -----------------------------------------------------------------------------------------
@@ -197,7 +197,7 @@ def test_kaggle_rows_become_normalised_tweets() -> None:
         except (InvalidTweet, TypeError):
             continue
         tweets[t.id] = t
-    first = tweets[1340539111971516416]
+    first = tweets["1340539111971516416"]
     assert first.format == "csv" and first.created_at.isoformat() == "2020-12-20T06:06:44+00:00"
     # no screen-name column: the user name stands in, with a derived, stable author id
     assert (first.author.username, first.author.id) == ("Rachel Roh", "@rachel roh")
@@ -205,17 +205,17 @@ def test_kaggle_rows_become_normalised_tweets() -> None:
                                                                      "California")
     assert first.hashtags == ["PfizerBioNTech"] and first.source == "Twitter for Android"
     assert first.urls == ["https://t.co/xeHhIMg1kF"]
-    two = tweets[1338158543359250433]
+    two = tweets["1338158543359250433"]
     assert two.hashtags == ["whereareallthesickpeople", "PfizerBioNTech"] and two.likes == 1
     assert two.mentions == ["BorisJohnson", "MattHancock"]
-    multiline = tweets[1337858199140118533]
+    multiline = tweets["1337858199140118533"]
     assert "\n\nA second line" in multiline.text
     assert multiline.hashtags == ["PfizerBioNTech"]  # empty cell: taken from the text
     assert multiline.author.location is None
-    huge = tweets[1337850832256176136]
+    huge = tweets["1337850832256176136"]
     assert (huge.retweets, huge.likes, huge.author.followers) == (2**31 - 1, 12, 2**31 - 1)
-    assert tweets[1337845910559506432].created_at.isoformat() == "2020-12-12T10:41:38+00:00"
-    assert tweets[1337842295857623042].created_at.isoformat() == "2020-12-12T19:27:16+00:00"
+    assert tweets["1337845910559506432"].created_at.isoformat() == "2020-12-12T10:41:38+00:00"
+    assert tweets["1337842295857623042"].created_at.isoformat() == "2020-12-12T19:27:16+00:00"
     back = parse_payload(first.to_json())  # the worker's path
     assert back == first and back.format == "csv"
 
@@ -229,7 +229,7 @@ def test_columns_mapping_for_unknown_headers(tmp_path: Path) -> None:
     report = inspect_file(path, columns)
     assert (report["read"], report["valid"], report["formats"]) == (2, 2, {"csv": 2})
     t = parse_payload(orjson.dumps(next(iter_items(path, columns)).payload))
-    assert (t.id, t.author.username, t.author.id, t.likes) == (1400000000000000001, "minji",
+    assert (t.id, t.author.username, t.author.id, t.likes) == ("1400000000000000001", "minji",
                                                               "@minji", 3)
     assert t.hashtags == ["백신"]
     with pytest.raises(ValueError, match="unknown column field 'idx'"):
@@ -253,7 +253,7 @@ def test_csv_header_spellings_relations_and_delimiters(tmp_path: Path) -> None:
     assert (a.author.id, a.author.username, a.lang, a.retweets, a.likes) == ("77", "Neo", "ko", 3,
                                                                               4)
     assert (a.relation, a.related_id, a.text) == ("retweet", None, "백신 #백신")
-    assert (b.relation, b.related_id) == ("quote", 11)
+    assert (b.relation, b.related_id) == ("quote", "11")
     assert b.created_at.isoformat() == "2021-04-08T18:06:45+00:00"
 
 

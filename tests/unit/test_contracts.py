@@ -91,7 +91,8 @@ def test_the_spark_schema_of_the_tweet_json_names_only_fields_the_tweet_has():
                 assert inner.name in known, (field.name, inner.name)
     # every tweet field the keyword backfill writes is read from the JSON
     read = {f.name for f in TWEET_SCHEMA.fields}
-    for column in set(TWEETS_BY_KEYWORD.column_names) - ROW_ONLY - {"created_at", "id"}:
+    # created_at, network and id come from the archive row's own columns
+    for column in set(TWEETS_BY_KEYWORD.column_names) - ROW_ONLY - {"created_at", "network", "id"}:
         top = "author" if column.startswith("author_") else column
         assert top in read, column
 
@@ -101,7 +102,7 @@ def test_built_trend_documents_have_the_contracts_shape():
     stats = KeywordStats(
         "bts", mentions=3, unique_users=2,
         buckets={datetime(2026, 3, 5, 9, tzinfo=UTC): (3, 2)},
-        top_posts=[{"post_id": 7, "text": "hi", "author_username": "alice", "retweets": 1}],
+        top_posts=[{"network": "x", "native_id": "7", "text": "hi", "author_username": "alice", "retweets": 1}],
         top_users=[{"author_id": "a1", "username": "alice", "name": None, "posts": 3,
                     "followers": 0}],
     )

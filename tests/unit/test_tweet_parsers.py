@@ -38,7 +38,7 @@ def utc(*args: int) -> datetime:
 
 def test_v1_plain_tweet_all_fields() -> None:
     t = parsed("v1_1.jsonl")[0]
-    assert t.id == 1764600000000000001
+    assert t.id == "1764600000000000001"
     assert t.created_at == utc(2024, 3, 4, 9, 15, 30)
     assert t.created_at.tzinfo is UTC
     assert t.text.startswith("코로나 확진자 오늘도 늘었네요 ㅠㅠ #코로나")
@@ -58,7 +58,7 @@ def test_v1_plain_tweet_all_fields() -> None:
 
 def test_v1_extended_tweet_uses_full_text_and_its_entities() -> None:
     t = parsed("v1_1.jsonl")[1]
-    assert t.id == 1764611324000000002
+    assert t.id == "1764611324000000002"
     assert "…" not in t.text and t.text.endswith("보라해")
     assert "don't miss it & share with friends" in t.text  # &amp; unescaped
     assert t.hashtags == ["BTS", "ARMY"]
@@ -71,7 +71,7 @@ def test_v1_extended_tweet_uses_full_text_and_its_entities() -> None:
 def test_v1_retweet_takes_original_text_and_exposes_original() -> None:
     tweets = parsed("v1_1.jsonl")
     rt, original = tweets[2], tweets[1]
-    assert rt.id == 1764612632000000003
+    assert rt.id == "1764612632000000003"
     assert rt.relation == "retweet" and rt.related_id == original.id
     assert rt.text == original.text and not rt.text.startswith("RT @")
     assert rt.author.username == "alex_dev"
@@ -90,7 +90,7 @@ def test_v1_retweet_takes_original_text_and_exposes_original() -> None:
 def test_v1_quote() -> None:
     q = parsed("v1_1.jsonl")[3]
     assert q.relation == "quote"
-    assert q.related_id == 1764370000000000010
+    assert q.related_id == "1764370000000000010"
     assert q.text == "Finally!! 넷플릭스 오징어게임 시즌2 드디어 😭 https://t.co/q1"
     assert (q.retweets, q.likes, q.replies) == (3, 12, 1)
     assert q.original is not None and q.original.author.username == "netflix"
@@ -100,7 +100,7 @@ def test_v1_quote() -> None:
 
 def test_v1_reply_rest_full_text() -> None:
     r = parsed("v1_1.jsonl")[4]
-    assert r.relation == "reply" and r.related_id == 1764370000000000010
+    assert r.relation == "reply" and r.related_id == "1764370000000000010"
     assert r.text == "@netflix Can't wait <3 Squid Game & chill this weekend"
     assert r.mentions == ["netflix"]
     assert (r.place, r.country) == ("San Francisco, CA", "US")
@@ -148,7 +148,7 @@ def test_v1_retweet_with_broken_original_keeps_the_retweet() -> None:
         retweeted_status={"id_str": "1764600000000000555", "text": "the original text"},
     )
     t = parse_payload(obj)
-    assert t.relation == "retweet" and t.related_id == 1764600000000000555
+    assert t.relation == "retweet" and t.related_id == "1764600000000000555"
     assert t.text == "the original text"
     assert t.original is None
 
@@ -156,7 +156,7 @@ def test_v1_retweet_with_broken_original_keeps_the_retweet() -> None:
 def test_v1_id_str_preferred_and_int_ids_accepted() -> None:
     obj = _v1()
     del obj["id_str"]
-    assert parse_payload(obj).id == 1764600000000000999
+    assert parse_payload(obj).id == "1764600000000000999"
     with pytest.raises(InvalidTweet, match="not an integer"):
         parse_payload(_v1(id=1.7646e18, id_str=None))
     with pytest.raises(InvalidTweet, match="not an integer"):
@@ -175,7 +175,7 @@ def test_unknown_fields_are_ignored() -> None:
 
 def test_v2_envelope_with_place_and_user_metrics() -> None:
     t = parsed("v2.jsonl")[0]
-    assert t.id == 1764700000000000101
+    assert t.id == "1764700000000000101"
     assert t.created_at == utc(2024, 3, 4, 15, 2, 33)
     assert t.text == "비 오는 날엔 넷플릭스 정주행 🍿 #넷플릭스 @NetflixKR"
     assert t.author == Author(
@@ -190,7 +190,7 @@ def test_v2_envelope_with_place_and_user_metrics() -> None:
 
 def test_v2_retweet_resolves_original_from_includes() -> None:
     t = parsed("v2.jsonl")[1]
-    assert t.relation == "retweet" and t.related_id == 1764690000000000050
+    assert t.relation == "retweet" and t.related_id == "1764690000000000050"
     assert t.author.username == "army_forever" and t.author.followers == 1500
     assert t.text.startswith("BTS members share") and "RT @" not in t.text
     assert t.urls == ["https://btsnews.example/tour-photos"]
@@ -217,9 +217,9 @@ def test_v2_long_post_uses_note_tweet() -> None:
 
 def test_v2_reply_and_quote() -> None:
     reply, quote = parsed("v2.jsonl")[3:5]
-    assert reply.relation == "reply" and reply.related_id == 1764700000000000101
+    assert reply.relation == "reply" and reply.related_id == "1764700000000000101"
     assert reply.original is None and reply.mentions == ["rainy_day"]
-    assert quote.relation == "quote" and quote.related_id == 1764690000000000050
+    assert quote.relation == "quote" and quote.related_id == "1764690000000000050"
     assert quote.original is not None and quote.original.likes == 15000
     assert quote.likes == 30
 
@@ -240,7 +240,7 @@ def test_v2_without_resolvable_author_is_invalid() -> None:
 def test_v2_lookup_envelope_with_a_data_list() -> None:
     env = orjson.loads(load("v2.jsonl")[0])
     env["data"] = [env["data"]]
-    assert parse_payload(env).id == 1764700000000000101
+    assert parse_payload(env).id == "1764700000000000101"
     env["data"] = env["data"] * 2
     with pytest.raises(InvalidTweet, match="holds 2 tweets"):
         parse_payload(env)
@@ -251,7 +251,7 @@ def test_v2_lookup_envelope_with_a_data_list() -> None:
 
 def test_activity_post() -> None:
     t = parsed("activity.jsonl")[0]
-    assert t.id == 1764800000000000201
+    assert t.id == "1764800000000000201"
     assert t.created_at == utc(2024, 3, 5, 1, 2, 3)
     assert t.author == Author(
         id="7001", username="traveler_lee", name="이여행", followers=2040, location="인천"
@@ -266,7 +266,7 @@ def test_activity_post() -> None:
 
 def test_activity_share_is_a_retweet_of_its_object() -> None:
     t = parsed("activity.jsonl")[1]
-    assert t.relation == "retweet" and t.related_id == 1764790000000000150
+    assert t.relation == "retweet" and t.related_id == "1764790000000000150"
     assert t.text == "Netflix announces live sports streaming starting this fall #Netflix"
     assert t.author.username == "sports_fan"
     assert (t.retweets, t.likes) == (0, 0)
@@ -280,9 +280,9 @@ def test_activity_long_object_reply_and_quote() -> None:
     long, reply, quote = parsed("activity.jsonl")[2:5]
     assert "…" not in long.text and long.text.endswith("#BTS #정국 https://t.co/jk1")
     assert long.hashtags == ["BTS", "정국"] and long.urls == ["https://example.com/jk-solo"]
-    assert reply.relation == "reply" and reply.related_id == 1764800000000000201
-    assert quote.relation == "quote" and quote.related_id == 1764790000000000150
-    assert quote.original is not None and quote.original.id == 1764790000000000150
+    assert reply.relation == "reply" and reply.related_id == "1764800000000000201"
+    assert quote.relation == "quote" and quote.related_id == "1764790000000000150"
+    assert quote.original is not None and quote.original.id == "1764790000000000150"
 
 
 # ---- normalised JSON -----------------------------------------------------------------------------
@@ -304,7 +304,7 @@ def test_to_json_shape() -> None:
     rt = parsed("v1_1.jsonl")[2]
     obj = orjson.loads(rt.to_json())
     assert obj["created_at"] == "2024-03-04T10:05:12Z"
-    assert obj["id"] == 1764612632000000003
+    assert obj["id"] == "1764612632000000003" and obj["network"] == "x"
     assert obj["author"]["username"] == "alex_dev"
     assert obj["format"] == "v1.1"
     assert obj["original"]["created_at"] == "2024-03-04T10:00:00Z"

@@ -34,14 +34,22 @@ def stack_up(
         False, "--servers-only", help="Start Kafka, Cassandra and FerretDB, nothing else."
     ),
     only: list[str] = typer.Option(None, "--only", help="Start only this server (repeatable)."),
+    source: list[str] = typer.Option(
+        None, "--source",
+        help="Where posts come from (repeatable): simulator, bluesky, mastodon, x-api, x-sample. "
+             "Kept for later starts; sources not chosen are stopped. Default: the last choice, "
+             "or the simulator."),
 ) -> None:
     """Fetch what is missing and start everything; running parts are left alone."""
-    from tweektrend_dagster.local_stack import local_stack
+    from tweektrend_dagster.config import Settings
+    from tweektrend_dagster.local_stack import choose_sources, local_stack
 
     try:
+        if source:
+            choose_sources(Settings.from_env(), source)
         stack = local_stack(only=only or None)
         stack.up(servers_only=servers_only)
-    except ServiceUnavailable as exc:
+    except (ServiceUnavailable, ValueError) as exc:
         _fail(f"tweektrend stack up: {exc}")
     _print_status(stack)
 
@@ -111,7 +119,8 @@ def inspect(
 
 @app.command("produce")
 def produce(
-    source: str = typer.Option("simulator", help="simulator, replay, x-api or x-sample"),
+    source: str = typer.Option(
+        "simulator", help="simulator, replay, x-api, x-sample, bluesky or mastodon"),
     rate: float = typer.Option(
         200.0, help="simulator: tweets/s (0 = as fast as possible)"
     ),
@@ -126,8 +135,21 @@ def produce(
     columns: str = typer.Option(None, "--columns", help=f"replay: {_COLUMNS_HELP}"),
     limit: int = typer.Option(None, help="stop after this many payloads"),
     keyword: list[str] = typer.Option(None, help="also match this keyword (repeatable)"),
+    endpoint: list[str] = typer.Option(
+        None, envvar="TWEEKTREND_JETSTREAM_URL",
+        help="bluesky: Jetstream address(es), tried in turn (default: the public instances)"),
+    instance: list[str] = typer.Option(
+        None, envvar="TWEEKTREND_MASTODON_INSTANCES",
+        help="mastodon: instance host or URL (repeatable; the variable: comma-separated)"),
+    stream: str = typer.Option(
+        None, envvar="TWEEKTREND_MASTODON_STREAM",
+        help="mastodon: public, public:local or hashtag (the followed keywords' hashtags); "
+             "default public for one instance, public:local for several"),
+    token: str = typer.Option(
+        None, envvar="TWEEKTREND_MASTODON_TOKEN",
+        help="mastodon: an access token, for instances whose streams need one"),
 ) -> None:
-    """Send tweets from a source to Kafka, matched against the keyword registry."""
+    """Send posts from a source to Kafka, matched against the keyword registry."""
     import signal
 
     from confluent_kafka import KafkaException
@@ -138,7 +160,8 @@ def produce(
     from tweektrend_dagster.ingest.kafka_topics import ensure_topics
     from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
     from tweektrend_dagster.ingest.producer import TweetProducer
-    from tweektrend_dagster.ingest.sources.base import known_kinds, make_source
+    from tweektrend_dagster.ingest.source_status import SourceStatusWriter
+    from tweektrend_dagster.ingest.sources.base import SOURCE_NETWORKS, known_kinds, make_source
     from tweektrend_dagster.keywords import KeywordRegistry, normalize_keyword
 
     setup_logging()
@@ -172,11 +195,25 @@ def produce(
             if file is None:
                 _fail("tweektrend produce: --source replay needs --file PATH")
             options = {"path": file, "speed": speed, "loop": loop, "columns": columns}
+        elif source == "bluesky":
+            # the cursor survives restarts: a new start resumes a few seconds before it
+            options = {"cursor_file": settings.home / "state" / "jetstream-cursor"}
+            if endpoint:
+                options["endpoint"] = _split(endpoint)
+        elif source == "mastodon":
+            if not instance:
+                _fail("tweektrend produce: --source mastodon needs --instance HOST "
+                      "(or TWEEKTREND_MASTODON_INSTANCES), e.g. mastodon.social")
+            options = {"instances": _split(instance), "stream": stream, "token": token,
+                       "hashtags_provider": lambda: followed_hashtags(followed().values())}
         src = make_source(source, **options)
         ensure_topics(settings)
     except (ServiceUnavailable, ValueError, FileNotFoundError) as exc:
         _fail(f"tweektrend produce: {exc}")
-    producer = TweetProducer(settings, watch)
+    status_db = mongo_database(settings)
+    producer = TweetProducer(
+        settings, watch, network=SOURCE_NETWORKS.get(source),
+        status=SourceStatusWriter(status_db, source, source))
     # SIGTERM (`stack down`, a service manager) as Ctrl-C: stop reading, deliver what is queued
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
@@ -198,11 +235,28 @@ def produce(
         _fail(f"tweektrend produce: {exc.args[0]}")
     finally:
         src.close()
+        status_db.client.close()
     if producer.failed_deliveries:
         _fail(
             f"tweektrend produce: {producer.failed_deliveries} messages were not delivered to "
             f"Kafka at {settings.kafka_bootstrap} (reasons in the log above)"
         )
+
+
+def followed_hashtags(rules) -> list[str]:  # noqa: ANN001
+    """The hashtags a Mastodon hashtag stream follows for the followed rules: each rule's
+    hashtags and single words (Mastodon streams a tag, not a search); phrases are left out."""
+    tags = set()
+    for rule in rules:
+        for word in rule.anchor_words():
+            if not word.startswith("@") and " " not in word:
+                tags.add(word.lstrip("#").lower())
+    return sorted(tags)
+
+
+def _split(values: list[str]) -> list[str]:
+    """Repeated options and comma-separated variables alike → one list."""
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
 @app.command("ingest")

@@ -26,3 +26,4 @@ SAVED_ANALYSES = "saved_analyses"
 MAIL_OUTBOX = "mail_outbox"
 SPIKE_ALERTS = "spike_alerts"  # one per alert mail (dedupe)
 LIVE_COUNTS = "live_counts"  # today's counts from the stream, one per (keyword, day)
+SOURCE_STATUS = "source_status"  # each running source's last report (ingest/source_status.py)

@@ -18,6 +18,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
+from datetime import datetime
 
 from confluent_kafka import KafkaError, KafkaException, Producer
 
@@ -25,6 +26,7 @@ from tweektrend_dagster.clients import kafka_client_config
 from tweektrend_dagster.config import Settings
 from tweektrend_dagster.ingest.dlq import dead_letter_headers, fit_dead_letter
 from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
+from tweektrend_dagster.ingest.source_status import SourceStatusWriter
 from tweektrend_dagster.tweets import InvalidTweet, Tweet
 from tweektrend_dagster.tweets.events import Deletion, Reaction
 from tweektrend_dagster.tweets.parsers import NOT_A_POST, parse_event
@@ -55,9 +57,14 @@ def producer_config(settings: Settings) -> dict:
 
 class TweetProducer:
     def __init__(
-        self, settings: Settings, keywords: KeywordWatch, producer: Producer | None = None
+        self, settings: Settings, keywords: KeywordWatch, producer: Producer | None = None,
+        network: str | None = None, status: SourceStatusWriter | None = None,
     ):
         self.settings = settings
+        self.network = network  # the source's network, for its status report (None: mixed)
+        self.status = status
+        self.last_payload_at: float | None = None  # epoch seconds
+        self.newest_post_at: datetime | None = None
         self.keywords = keywords
         # not `producer or …`: a client with an empty queue has len() 0
         self.producer = producer if producer is not None else Producer(producer_config(settings))
@@ -113,6 +120,7 @@ class TweetProducer:
     def send(self, payload: bytes) -> int:
         """Send one raw payload; returns the number of messages written (0 = dead letter,
         skipped or an event not kept)."""
+        self.last_payload_at = time.time()
         try:
             event = parse_event(payload)
         except InvalidTweet as exc:
@@ -124,6 +132,8 @@ class TweetProducer:
         if type(event) is not Tweet:
             return self._send_event(event)
         tweet = event
+        if self.newest_post_at is None or tweet.created_at > self.newest_post_at:
+            self.newest_post_at = tweet.created_at
         tweet.keywords = self.keywords.matcher().match(tweet)
         value = tweet.to_json()
         if len(value) > MESSAGE_MAX_BYTES - HEADROOM:
@@ -182,6 +192,8 @@ class TweetProducer:
             read += 1
             if limit is not None and read >= limit:
                 break
+            if self.status is not None:
+                self.status.maybe_report(self)
             now = time.monotonic()
             if now - last >= report_every:
                 rate = (self.sent - last_sent) / (now - last)
@@ -192,6 +204,8 @@ class TweetProducer:
                 )
                 last, last_sent = now, self.sent
         self.flush()
+        if self.status is not None:
+            self.status.maybe_report(self, force=True)
         elapsed = time.monotonic() - started
         log.info(
             "done: %d posts, %d messages, %d events, %d skipped, %d dead letters in %.1fs",

@@ -21,6 +21,8 @@ class App:
     start_timeout: float = 120.0
     files: dict[Path, Path] = field(default_factory=dict)  # copied (target: source) before start
     detail: Callable[[], str] | None = None  # extra words for `stack status` while it runs
+    # not chosen this time (a source the user did not pick): not started, stopped if running
+    enabled: bool = True
 
 
 def python_bin(settings: Settings | None = None) -> str:

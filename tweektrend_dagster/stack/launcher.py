@@ -147,6 +147,10 @@ class Stack:
     def up_apps(self) -> None:
         for app in self.apps():
             proc = self._proc(app.name)
+            if not app.enabled:
+                if proc.running() and proc.stop(timeout=20.0):
+                    self.echo(f"  stopped {app.title}: not chosen this time")
+                continue
             if proc.running():
                 self.echo(f"  {app.title}: already running (pid {proc.pid()})")
                 continue
@@ -239,6 +243,8 @@ class Stack:
             )
         for app in self.apps():
             pid = self._proc(app.name).pid()
+            if not app.enabled and pid is None:
+                continue  # a source not chosen and not running: nothing to show
             state = (
                 "down"
                 if pid is None

@@ -12,20 +12,23 @@ Built-in kinds:
 | replay     | `replay.Replay`                         | lines of a JSONL file (v1.1, v2, AS)    |
 | x-api      | `x_api.XFilteredStream`                 | X API v2 filtered stream envelopes      |
 | x-sample   | `x_api.XSampleStream`                   | X API v2 sample stream envelopes        |
+| bluesky    | `bluesky.JetstreamSource`               | Bluesky Jetstream events (cursor kept)  |
+| mastodon   | `mastodon.MastodonSource`               | Mastodon streaming events, wrapped      |
 
-Adding a source (e.g. Bluesky's firehose/Jetstream or a Mastodon public timeline):
+Adding a source (e.g. another network's stream):
 
 1. Write a class with a `name` attribute, `payloads()` and `close()` (see `Source`). Emit payloads
-   in a format the parsers know; for a new network either translate each post into an X API v2
-   envelope (`{"data": {...}, "includes": {"users": [...]}}`) inside the source, or add a parser
-   for the network's native format in `tweektrend_dagster/tweets/` and emit that.
-2. Register it: `register_source("bluesky", BlueskySource)` at import time of your module, or,
+   in a format the parsers know; for a new network either translate each post into our
+   normalised JSON (`Tweet.to_json()`, with its `network`) inside the source, or add a parser for
+   the network's native format in `tweektrend_dagster/tweets/` and emit that (as `bluesky` and
+   `mastodon` do: `tweets.jetstream`, `tweets.mastodon`, wired in `tweets.parsers.parse_event`).
+2. Register it: `register_source("threads", ThreadsSource)` at import time of your module, or,
    from another package, declare an entry point in its pyproject.toml:
 
        [project.entry-points."tweektrend.sources"]
-       bluesky = "my_pkg.bluesky:BlueskySource"
+       threads = "my_pkg.threads:ThreadsSource"
 
-   `make_source("bluesky", **options)` then finds it; options are passed to the constructor.
+   `make_source("threads", **options)` then finds it; options are passed to the constructor.
 """
 
 from __future__ import annotations
@@ -65,6 +68,12 @@ _BUILTIN: dict[str, str] = {
     "replay": "tweektrend_dagster.ingest.sources.replay:Replay",
     "x-api": "tweektrend_dagster.ingest.sources.x_api:XFilteredStream",
     "x-sample": "tweektrend_dagster.ingest.sources.x_api:XSampleStream",
+    "bluesky": "tweektrend_dagster.ingest.sources.bluesky:JetstreamSource",
+    "mastodon": "tweektrend_dagster.ingest.sources.mastodon:MastodonSource",
+}
+# the network each built-in kind's posts come from (a replay may hold any)
+SOURCE_NETWORKS: dict[str, str] = {
+    "simulator": "x", "x-api": "x", "x-sample": "x", "bluesky": "bluesky", "mastodon": "mastodon",
 }
 _REGISTERED: dict[str, SourceFactory] = {}
 
