@@ -16,7 +16,8 @@ Semantics per atom (docs/RULES.md):
 - #tag: a hashtag entity, or `#tag` in the text not followed by a hashtag character;
 - @user: a mention entity, or `@user` in the text not followed by [a-z0-9_];
 - from:x: the author's username (case-folded) or id; lang:xx: the tweet's language, any case (or
-  a region of it: lang:zh matches zh-TW); is:/has: the tweet's relation, urls, media, entities.
+  a region of it: lang:zh matches zh-TW); network:n: the tweet's network; is:/has: the tweet's
+  relation, urls, media, entities.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from tweektrend_dagster.keywords.rules.tree import (
     Is,
     Lang,
     Mention,
+    Network,
     Node,
     Not,
     Or,
@@ -59,8 +61,10 @@ _HAS_FIELDS = {
     "hashtags": "hashtags",
     "mentions": "mentions",
 }
-# A bare text has no language, relation or entities.
-_NO_TWEET = Tweet(id="0", created_at=None, text="", author=Author(id="", username=""))  # type: ignore
+# A bare text has no language, network, relation or entities.
+_NO_TWEET = Tweet(
+    id="0", created_at=None, text="", author=Author(id="", username=""), network=""  # type: ignore
+)
 
 
 class RuleSet:
@@ -128,7 +132,7 @@ class RuleSet:
 
     def _expression(self, node: Node) -> str:
         """The node as a Python expression over the atom hits `h`, the tweet `t` and its
-        lower-case `lang`. Only ints and checked values (language codes, is:/has: names)
+        lower-case `lang`. Only ints and checked values (language codes, network, is:/has: names)
         reach the text."""
         if isinstance(node, ANCHOR_TYPES):
             aid = self._atom(node)
@@ -137,6 +141,8 @@ class RuleSet:
         if isinstance(node, Lang):
             code = node.value
             return f"(lang == {code!r} or lang[:{len(code) + 1}] == {code + '-'!r})"
+        if isinstance(node, Network):
+            return f"t.network == {node.value!r}"
         if isinstance(node, Is):
             return f"t.relation == {node.value!r}"
         if isinstance(node, Has):
@@ -208,7 +214,7 @@ class RuleSet:
     # ---- matching --------------------------------------------------------------------------------
 
     def match(self, item: str | Tweet) -> list[str]:
-        """Keys of the rules a tweet (or a bare text: no entities, language or relation)
+        """Keys of the rules a tweet (or a bare text: no entities, language, network or relation)
         matches, sorted."""
         if isinstance(item, Tweet):
             tweet, (hits, found) = item, self._hits(item.text, item)

@@ -1,5 +1,6 @@
 """A rule in plain English, for the keyword form and the command line:
-`posts that mention 코로나 or covid or the hashtag #covid19, but not 게임; in Korean; not retweets`.
+`posts that mention 코로나 or covid or the hashtag #covid19, but not 게임; in Korean; not retweets`,
+`posts that mention 코로나; on Bluesky`.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from tweektrend_dagster.keywords.rules.tree import (
     Is,
     Lang,
     Mention,
+    Network,
     Node,
     Not,
     Or,
     Text,
+    network_name,
 )
 
 LANGUAGES = {
@@ -38,7 +41,7 @@ LANGUAGES = {
 }
 _IS_WORDS = {"retweet": "retweets", "reply": "replies", "quote": "quotes"}
 _HAS_WORDS = {"links": "links", "media": "media", "hashtags": "hashtags", "mentions": "mentions"}
-_FILTERS = (Lang, Is, Has)
+_FILTERS = (Lang, Network, Is, Has)
 
 
 def explain(tree: Node) -> str:
@@ -78,7 +81,8 @@ def _clause(node: Node) -> str:
 
 
 def _is_filter(node: Node) -> bool:
-    # lang:, is:, has: and groups made only of them narrow a search rather than name content.
+    # lang:, network:, is:, has: and groups made only of them narrow a search rather than name
+    # content.
     if isinstance(node, _FILTERS):
         return True
     if isinstance(node, Not):
@@ -96,6 +100,8 @@ def _filter(node: Node) -> str:
     if isinstance(atom, Lang):
         name = LANGUAGES.get(atom.value.split("-")[0], f"language {atom.value}")
         return ("not in " if negated else "in ") + name
+    if isinstance(atom, Network):
+        return ("not on " if negated else "on ") + network_name(atom.value)
     if isinstance(atom, Is):
         return ("not " if negated else "only ") + _IS_WORDS[atom.value]
     return ("without " if negated else "with ") + _HAS_WORDS[atom.value]

@@ -7,6 +7,7 @@ Grammar (AND binds tighter than OR, as on X):
     and_expr:= unary (["AND"] unary)*
     unary   := "-" primary | primary
     primary := "(" or_expr ")" | "phrase" | term | #tag | @user | name:value
+(name:value is from:, lang:, network:, is: or has:; network: names the post's network.)
 Every error is a RuleError whose position is the offset of the mistake in the text as typed.
 """
 
@@ -26,6 +27,8 @@ from tweektrend_dagster.keywords.rules.errors import RuleError
 from tweektrend_dagster.keywords.rules.tree import (
     HAS_VALUES,
     IS_VALUES,
+    NETWORK_ALIASES,
+    NETWORK_VALUES,
     And,
     From,
     Has,
@@ -33,6 +36,7 @@ from tweektrend_dagster.keywords.rules.tree import (
     Is,
     Lang,
     Mention,
+    Network,
     Node,
     Not,
     Or,
@@ -45,7 +49,7 @@ from tweektrend_dagster.keywords.rules.tree import (
 MAX_RULE_CHARS = 4096
 MAX_DEPTH = 16
 MAX_NAME_CHARS = 50
-SUPPORTED_OPERATORS = ("from:", "lang:", "is:", "has:")
+SUPPORTED_OPERATORS = ("from:", "lang:", "network:", "is:", "has:")
 # X operators this language leaves out: named as unsupported rather than unknown.
 _X_ONLY_OPERATORS = frozenset(
     "to url url_title url_description url_contains place place_country point_radius "
@@ -277,6 +281,15 @@ class _Parser:
             )
         return value
 
+    def network(self, raw: str, pos: int) -> str:
+        choice = raw.lower()
+        choice = NETWORK_ALIASES.get(choice, choice)
+        if choice in NETWORK_VALUES:
+            return choice
+        known = ", ".join(f"network:{v}" for v in NETWORK_VALUES)
+        shown = f"network:{raw} is not a known network" if raw else "network: needs a network"
+        raise self.error(f"{shown} at {pos}; known: {known}", pos)
+
     def operator(self, name: str, value: str, word: str, pos: int, span: tuple[int, int]) -> Node:
         lowered = name.lower()
         supported = ", ".join(SUPPORTED_OPERATORS)
@@ -291,6 +304,8 @@ class _Parser:
                     f"lang:{value} at {pos} is not a language code (e.g. lang:ko, lang:en)", pos
                 )
             return Lang(code, span)
+        if lowered == "network":
+            return Network(self.network(value, pos), span)
         if lowered in ("is", "has"):
             allowed = IS_VALUES if lowered == "is" else HAS_VALUES
             choice = value.lower()
@@ -334,8 +349,8 @@ def _refuse_unanchored(text: str, tree: Node) -> None:
     start, end = part.span
     shown = " ".join(text[start:end].split())
     raise RuleError(
-        f'"{shown}" at {start} has no word, phrase, #hashtag, @mention or from: (lang:, is: and '
-        "has: only narrow a search), so it would match almost every post",
+        f'"{shown}" at {start} has no word, phrase, #hashtag, @mention or from: (lang:, '
+        "network:, is: and has: only narrow a search), so it would match almost every post",
         start,
         text,
     )

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Union
 
+from tweektrend_dagster.tweets.checks import NETWORKS
+
 _NO_SPAN = (0, 0)
 
 
@@ -47,6 +49,12 @@ class Lang:
 
 
 @dataclass(frozen=True, slots=True)
+class Network:
+    value: str  # one of NETWORKS: "x" | "bluesky" | "mastodon"
+    span: tuple[int, int] = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Is:
     value: str  # "retweet" | "reply" | "quote"
     span: tuple[int, int] = field(default=_NO_SPAN, compare=False, repr=False)
@@ -76,11 +84,21 @@ class Or:
     span: tuple[int, int] = field(default=_NO_SPAN, compare=False, repr=False)
 
 
-Node = Union[Text, Hashtag, Mention, From, Lang, Is, Has, Not, And, Or]  # noqa: UP007
-# Atoms that anchor a rule: X calls the others (lang:, is:, has:) non-standalone operators.
+Node = Union[Text, Hashtag, Mention, From, Lang, Network, Is, Has, Not, And, Or]  # noqa: UP007
+# Atoms that anchor a rule: X calls the others (lang:, is:, has:) non-standalone operators, and
+# network: is one as well.
 ANCHOR_TYPES = (Text, Hashtag, Mention, From)
 IS_VALUES = ("retweet", "reply", "quote")
 HAS_VALUES = ("links", "media", "hashtags", "mentions")
+NETWORK_VALUES = NETWORKS
+# Other spellings a user may type for a network; the canonical text uses the network's name.
+NETWORK_ALIASES = {"twitter": "x"}
+NETWORK_NAMES = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
+
+
+def network_name(value: str) -> str:
+    """How a network is written for people: X, Bluesky, Mastodon."""
+    return NETWORK_NAMES.get(value, value.capitalize())
 
 
 def make_and(children: list[Node], span: tuple[int, int] = _NO_SPAN) -> Node:
@@ -134,6 +152,37 @@ def _weight(atom: Node) -> int:
     return len(atom.value) + (0 if isinstance(atom, Text) else 8)
 
 
+def on_network(node: Node, network: str) -> Node | bool:
+    """The node as it reads for posts of one network: its network: atoms replaced by True or
+    False and simplified away (`-(a network:x)` on Bluesky is True, on X `-a`); True or False
+    when the whole node is. An anchored node is never True: its words, hashtags, mentions and
+    authors stay, so it reads as False or as an anchored node."""
+    if isinstance(node, Network):
+        return node.value == network
+    if isinstance(node, Not):
+        child = on_network(node.child, network)
+        if isinstance(child, bool):
+            return not child
+        return node if child is node.child else Not(child, node.span)
+    if isinstance(node, (And, Or)):
+        absorbing = isinstance(node, Or)  # True absorbs an OR, False an AND
+        kept: list[Node] = []
+        for c in node.children:
+            part = on_network(c, network)
+            if part is absorbing:
+                return absorbing
+            if part is not (not absorbing):
+                kept.append(part)
+        if not kept:
+            return not absorbing
+        if len(kept) == len(node.children) and all(
+            k is c for k, c in zip(kept, node.children, strict=True)
+        ):
+            return node
+        return (make_or if absorbing else make_and)(kept)
+    return node
+
+
 # ---- canonical text ------------------------------------------------------------------------------
 
 _QUOTE_CHARS = frozenset(' ()"\u3000:')
@@ -164,6 +213,8 @@ def canonical_text(node: Node, text_literal: Callable[[str], str] | None = None)
         return "from:" + node.value
     if isinstance(node, Lang):
         return "lang:" + node.value
+    if isinstance(node, Network):
+        return "network:" + node.value
     if isinstance(node, Is):
         return "is:" + node.value
     if isinstance(node, Has):

@@ -7,6 +7,11 @@ values that together match the same posts. What X cannot express (`-(a b)`), or 
 not fit, becomes the tightest superset X can take: without the exclusions, else only the rule's
 anchor words, hashtags and mentions OR-ed together. TweekTrend evaluates the whole rule on every
 post X delivers, so the counts stay exact either way; `note` says in plain words what X receives.
+
+X has no network operator and every post it delivers is on X, so a rule is first read as it reads
+for X posts (`network:x` true, any other network false, simplified through negations and ORs):
+`코로나 -network:bluesky` is sent as `코로나`, and a rule only other networks can match
+(`코로나 network:bluesky`) sends X nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from dataclasses import dataclass
 from tweektrend_dagster.keywords.boundaries import unspaced
 from tweektrend_dagster.keywords.rules.rule import Rule, rule_from_canonical
 from tweektrend_dagster.keywords.rules.tree import (
+    NETWORK_VALUES,
     And,
     Node,
     Not,
@@ -27,6 +33,8 @@ from tweektrend_dagster.keywords.rules.tree import (
     canonical_text,
     make_and,
     make_or,
+    network_name,
+    on_network,
 )
 
 X_MAX_RULE_LENGTH = 512  # X API v2 filtered stream, Basic and Pro access
@@ -41,8 +49,8 @@ _KOREAN_CAVEAT = (
 
 @dataclass(frozen=True)
 class XTranslation:
-    values: list[str]  # X rule values; their union is what X delivers
-    exact: bool  # True: X delivers exactly the rule's posts (before X's word matching)
+    values: list[str]  # X rule values; their union is what X delivers (none: X has no posts for it)
+    exact: bool  # True: X delivers exactly the rule's X posts (before X's word matching)
     note: str  # what X receives, in plain words
 
 
@@ -50,9 +58,25 @@ def x_rules(rule: Rule | str, max_length: int = X_MAX_RULE_LENGTH) -> XTranslati
     """The X filtered-stream rule values for a rule (or its canonical text)."""
     if isinstance(rule, str):
         rule = rule_from_canonical(rule)
-    caveat = _KOREAN_CAVEAT if _has_unspaced_words(rule.tree) else ""
+    on_x = on_network(rule.tree, "x")
+    if on_x is False:
+        networks = [n for n in NETWORK_VALUES if on_network(rule.tree, n) is not False]
+        shown = " or ".join(network_name(n) for n in networks)
+        note = (
+            f"The rule matches only posts on {shown}; X delivers only posts on X, so X receives "
+            "nothing for it."
+        )
+        return XTranslation([], True, note)
+    if on_x is True:  # never for a parsed rule: its words stay (see `on_network`)
+        raise ValueError(f"rule matches every X post: {rule.canonical}")
+    read_for_x = (
+        f"X has no network: operator; on X the rule reads {x_text(on_x)}. "
+        if on_x != rule.tree
+        else ""
+    )
+    caveat = _KOREAN_CAVEAT if _has_unspaced_words(on_x) else ""
     dropped: list[Node] = []
-    tree = _x_form(rule.tree, dropped)
+    tree = _x_form(on_x, dropped)
     written = x_text(tree)
     values = _fit(tree, max_length)
     if values is not None:
@@ -64,14 +88,14 @@ def x_rules(rule: Rule | str, max_length: int = X_MAX_RULE_LENGTH) -> XTranslati
                 "those posts itself, so the counts stay exact."
             )
         elif len(values) == 1:
-            note = "X receives the rule as written."
+            note = "X receives " + ("that" if read_for_x else "the rule") + " as written."
         else:
             note = (
                 f"The rule is longer than X allows ({len(written)} chars > {max_length}); X "
                 f"receives it as {len(values)} rules split at OR, which together match the "
                 "same posts."
             )
-        return XTranslation(values, not dropped, note + caveat)
+        return XTranslation(values, not dropped, read_for_x + note + caveat)
     too_long = f"The rule is longer than X allows ({len(written)} chars > {max_length})"
     loose = _without_exclusions(tree)
     values = _fit(loose, max_length) if loose != tree else None
@@ -80,8 +104,8 @@ def x_rules(rule: Rule | str, max_length: int = X_MAX_RULE_LENGTH) -> XTranslati
             f"{too_long}; X receives {_received(values)} without its exclusions, and "
             "TweekTrend removes the excluded posts itself, so the counts stay exact."
         )
-        return XTranslation(values, False, note + caveat)
-    anchors = [x_text(atom) for atom in dict.fromkeys(anchor_cover(rule.tree))]
+        return XTranslation(values, False, read_for_x + note + caveat)
+    anchors = [x_text(atom) for atom in dict.fromkeys(anchor_cover(on_x))]
     values = _pack(anchors, max_length)
     rules = "one rule" if len(values) == 1 else f"{len(values)} rules"
     note = (
@@ -89,7 +113,7 @@ def x_rules(rule: Rule | str, max_length: int = X_MAX_RULE_LENGTH) -> XTranslati
         f"{rules} ({_preview(anchors)}), and TweekTrend applies the whole rule itself, so the "
         "counts stay exact."
     )
-    return XTranslation(values, False, note + caveat)
+    return XTranslation(values, False, read_for_x + note + caveat)
 
 
 def x_literal(value: str) -> str:
