@@ -26,6 +26,7 @@ from tweektrend_dagster.keywords.rules.tree import (
     Is,
     Lang,
     Mention,
+    Network,
     Not,
     Or,
     Text,
@@ -49,6 +50,15 @@ from tweektrend_dagster.keywords.rules.tree import (
         ("a lang:KO", And((Text("a"), Lang("ko")))),
         ("a is:retweet", And((Text("a"), Is("retweet")))),
         ("a has:media", And((Text("a"), Has("media")))),
+        ("a network:bluesky", And((Text("a"), Network("bluesky")))),
+        ("a NETWORK:Mastodon", And((Text("a"), Network("mastodon")))),
+        ("a network:twitter", And((Text("a"), Network("x")))),  # X's former name
+        ("a -network:x", And((Text("a"), Not(Network("x"))))),
+        (
+            "a (network:x OR network:bluesky)",
+            And((Text("a"), Or((Network("x"), Network("bluesky"))))),
+        ),
+        ('"network:x" a', And((Text("network:x"), Text("a")))),  # quoted: searched as text
         ("a b", And((Text("a"), Text("b")))),
         ("a AND b", And((Text("a"), Text("b")))),
         ("a OR b", Or((Text("a"), Text("b")))),
@@ -97,6 +107,9 @@ def test_decomposed_hangul_and_case_give_the_same_rule() -> None:
         ('"OR" y', "or y"),
         ("a AND b", "a b"),
         ('"a \\"b\\""', '"a \\"b\\""'),
+        ("코로나 network:Bluesky", "코로나 network:bluesky"),
+        ("코로나 network:TWITTER", "코로나 network:x"),
+        ("코로나 -(network:x OR is:retweet)", "코로나 -(network:x OR is:retweet)"),
     ],
 )
 def test_canonical_text(text: str, canonical: str) -> None:
@@ -110,6 +123,19 @@ def test_a_single_word_or_phrase_keeps_todays_keyword_as_key() -> None:
     assert parse_rule("BTS").key == "bts" == normalize_keyword("BTS")
     assert parse_rule('"New York"').key == "new york"
     assert parse_rule("코로나").key == "코로나"
+
+
+def test_a_rule_per_network_is_its_own_topic_keyed_by_its_hash() -> None:
+    plain = parse_rule("코로나")
+    keys = {parse_rule(f"코로나 network:{n}").key for n in ("x", "bluesky", "mastodon")}
+    assert len(keys) == 3 and all(key.startswith("q:") for key in keys)
+    assert plain.key == "코로나" and plain.key not in keys  # all networks together
+    bluesky = parse_rule("코로나 network:bluesky")
+    digest = hashlib.sha256(bluesky.canonical.encode()).hexdigest()
+    assert bluesky.key == "q:" + digest[:16] and bluesky.text_atom is None
+    assert parse_rule("코로나 network:twitter").key == parse_rule("코로나 network:x").key
+    # A keyword followed before rules existed is never read as an operator.
+    assert legacy_rule("network:bluesky").tree == Text("network:bluesky")
 
 
 def test_other_rules_are_keyed_by_their_canonical_hash() -> None:
@@ -175,6 +201,12 @@ def test_rule_is_immutable() -> None:
             "covid (lang:ko OR lang:en) -has:links",
             "posts that mention covid; in Korean or in English; without links",
         ),
+        ("코로나 network:bluesky", "posts that mention 코로나; on Bluesky"),
+        ("코로나 -network:x lang:ko", "posts that mention 코로나; not on X; in Korean"),
+        (
+            "covid (network:mastodon OR network:twitter)",
+            "posts that mention covid; on Mastodon or on X",
+        ),
     ],
 )
 def test_explain(text: str, english: str) -> None:
@@ -201,6 +233,14 @@ def test_explain(text: str, english: str) -> None:
         ("covid foo:bar", 6, "unknown operator foo: at 6"),
         ("covid is:verified", 6, "is:verified is not supported at 6"),
         ("covid has:geo", 6, "has:geo is not supported at 6"),
+        (
+            "covid network:facebook",
+            6,
+            "network:facebook is not a known network at 6; known: network:x, network:bluesky, "
+            "network:mastodon",
+        ),
+        ("covid -network:", 7, "network: needs a network at 7; known: network:x"),
+        ("코로나 network:bsky.app", 4, "network:bsky.app is not a known network at 4"),
         ("covid lang:", 6, "lang: needs a language code at 6"),
         ("covid lang:korean1", 6, "is not a language code"),
         ("covid from:", 6, "from: needs a username"),
@@ -251,6 +291,10 @@ def test_too_long_rule() -> None:
         ("covid OR lang:ko", '"lang:ko" at 9 has no word'),
         ("covid OR (is:quote has:media)", '"(is:quote has:media)" at 9'),
         ("-covid lang:ko", "would match almost every post"),
+        ("network:bluesky", '"network:bluesky" at 0 has no word'),
+        ("network:x -network:bluesky", "network:, is: and has: only narrow a search"),
+        ("-network:x", "only exclusions"),
+        ("covid OR network:mastodon", '"network:mastodon" at 9 has no word'),
     ],
 )
 def test_refusals(text: str, reason: str) -> None:

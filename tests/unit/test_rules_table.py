@@ -4,6 +4,7 @@ each rule alone, and a set rebuilt from canonical texts is the same set."""
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import random
 import unicodedata
@@ -45,8 +46,16 @@ def test_the_table_covers_every_post_and_operator() -> None:
     assert matched >= set(POSTS) - {"en_covidiot", "en_newyork", "tag_longer"}
     typed = " ".join(c.rule for c in CASES)
     for operator in ("lang:", "is:retweet", "is:reply", "is:quote", "has:links", "has:media",
-                     "from:", "#", "@", " OR ", "-(", '"'):
+                     "from:", "#", "@", " OR ", "-(", '"', "network:x", "network:bluesky",
+                     "network:mastodon", "-network:"):
         assert operator in typed, operator
+    # Every network has posts, and a rule without network: matches posts of each.
+    networks = {TWEETS[name].network for name in parse_case("코로나").matches}
+    assert networks == {"x", "bluesky", "mastodon"}
+
+
+def parse_case(rule: str) -> RuleCase:
+    return next(case for case in CASES if case.rule == rule)
 
 
 # ---- a bare word is today's keyword --------------------------------------------------------------
@@ -131,6 +140,27 @@ def test_set_basics_and_plain_text() -> None:
     assert RuleSet({"q": parse_rule("#bts")}).match("#BTS!") == ["q"]
 
 
+def test_network_is_the_posts_network_and_a_bare_text_has_none() -> None:
+    rules = RuleSet({
+        "bsky": parse_rule("코로나 network:bluesky"),
+        "not_x": parse_rule("코로나 -network:x"),
+        "x": parse_rule("코로나 network:twitter"),
+        "all": parse_rule("코로나"),
+    })
+    post = TWEETS["bsky_corona"]
+    assert rules.match(post) == ["all", "bsky", "not_x"]
+    on_x = dataclasses.replace(post, network="x", id="1")
+    assert rules.match(on_x) == ["all", "x"]
+    on_mastodon = dataclasses.replace(post, network="mastodon", id="mastodon.social/1")
+    assert rules.match(on_mastodon) == ["all", "not_x"]
+    # A bare text is on no network: network:… is false there, -network:… true.
+    assert rules.match(post.text) == ["all", "not_x"]
+    # A post stored before networks existed is read as an X post.
+    legacy = {**POSTS["ko_particle"]}
+    del legacy["network"]
+    assert rules.match(Tweet.from_json(orjson.dumps(legacy))) == ["all", "x"]
+
+
 def test_only_rules_with_a_found_anchor_are_evaluated() -> None:
     rules = RuleSet({f"r{i}": parse_rule(f"w{i}x -is:retweet") for i in range(200)})
     rules = RuleSet({**rules.rules, "lang": parse_rule("(w7x OR w8x) lang:ko"),
@@ -182,6 +212,8 @@ def _reference(node, tweet: Tweet) -> bool:  # type: ignore[no-untyped-def]
     if isinstance(node, T.Lang):
         lang = (tweet.lang or "").lower()
         return lang == node.value or lang.startswith(node.value + "-")
+    if isinstance(node, T.Network):
+        return tweet.network == node.value
     if isinstance(node, T.Is):
         return tweet.relation == node.value
     if isinstance(node, T.Has):
@@ -200,7 +232,8 @@ def test_the_set_agrees_with_a_plain_tree_walk_on_random_rules() -> None:
     atoms = [*words, *(f'"{w}"' for w in words if " " in w), "#bts", "#코로나19", "@bts_twt",
              "from:nasa", "from:minji"]
     filters = ["lang:ko", "lang:en", "is:retweet", "is:reply", "is:quote", "has:links",
-               "has:media", "has:hashtags", "has:mentions"]
+               "has:media", "has:hashtags", "has:mentions", "network:x", "network:bluesky",
+               "network:mastodon"]
 
     def anchored() -> str:
         roll = rng.random()

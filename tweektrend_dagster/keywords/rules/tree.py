@@ -163,6 +163,8 @@ def on_network(node: Node, network: str) -> Node | bool:
         child = on_network(node.child, network)
         if isinstance(child, bool):
             return not child
+        if isinstance(child, Not):  # -(-a network:x) on X is a, never a double exclusion
+            return child.child
         return node if child is node.child else Not(child, node.span)
     if isinstance(node, (And, Or)):
         absorbing = isinstance(node, Or)  # True absorbs an OR, False an AND
