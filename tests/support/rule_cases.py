@@ -22,7 +22,7 @@ def _post_id(network: str, n: int) -> int | str:
     if network == "bluesky":
         return f"at://did:plc:rules{n}/app.bsky.feed.post/3kdrules{n:04d}"
     if network == "mastodon":
-        return f"mastodon.social/{_BASE_ID + n}"  # the digits of an X post id, another post
+        return f"mastodon.social/{_BASE_ID + n}"  # host/status-id
     return _BASE_ID + n
 
 
