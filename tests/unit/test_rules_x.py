@@ -182,6 +182,16 @@ def test_a_rule_only_other_networks_match_sends_x_nothing(text: str, networks: s
     assert _union_matches([text], X_TWEETS) == set()
 
 
+def test_a_long_rule_with_network_parts_is_split_without_repeating_it_in_the_note() -> None:
+    words = " OR ".join(f"word{i}" for i in range(150))
+    x = _x(f"({words}) -network:mastodon lang:en")
+    assert x.exact and len(x.values) > 1
+    assert all(len(v) <= 512 and v.endswith(") lang:en") for v in x.values)
+    assert x.note.startswith("X has no network: operator; on X the rule reads without its "
+                             "network: parts. The rule is longer than X allows")
+    assert "word149" not in x.note
+
+
 def test_a_rule_without_network_goes_to_x_unchanged() -> None:
     for case in CASES:
         if "network:" not in case.rule.lower():

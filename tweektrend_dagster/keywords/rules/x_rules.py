@@ -38,6 +38,7 @@ from tweektrend_dagster.keywords.rules.tree import (
 )
 
 X_MAX_RULE_LENGTH = 512  # X API v2 filtered stream, Basic and Pro access
+_MAX_READING_SHOWN = 200
 # A word X reads as one plain term; anything else (spaces, punctuation) is sent as an exact phrase
 # so X cannot read it as an operator.
 _PLAIN_TERM = re.compile(r"[^\W_](?:\w*[^\W_])?")
@@ -69,11 +70,12 @@ def x_rules(rule: Rule | str, max_length: int = X_MAX_RULE_LENGTH) -> XTranslati
         return XTranslation([], True, note)
     if on_x is True:  # never for a parsed rule: its words stay (see `on_network`)
         raise ValueError(f"rule matches every X post: {rule.canonical}")
-    read_for_x = (
-        f"X has no network: operator; on X the rule reads {x_text(on_x)}. "
-        if on_x != rule.tree
-        else ""
-    )
+    read_for_x = ""
+    if on_x != rule.tree:
+        reading = x_text(on_x)
+        # A long rule is not repeated in full: the rest of the note says how it is sent.
+        shown = reading if len(reading) <= _MAX_READING_SHOWN else "without its network: parts"
+        read_for_x = f"X has no network: operator; on X the rule reads {shown}. "
     caveat = _KOREAN_CAVEAT if _has_unspaced_words(on_x) else ""
     dropped: list[Node] = []
     tree = _x_form(on_x, dropped)
