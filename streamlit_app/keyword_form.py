@@ -37,6 +37,19 @@ def split_topics(text: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+# The network choice of the topic form: all networks (the rule as written) or one of them
+NETWORK_CHOICES = {"All networks": None, "X": "x", "Bluesky": "bluesky", "Mastodon": "mastodon"}
+
+
+def on_network(raw: str, choice: str) -> str:
+    """The rule restricted to the chosen network (`network:` in the rule language)."""
+    network = NETWORK_CHOICES.get(choice)
+    text = raw.strip()
+    if network is None or not text:
+        return raw
+    return f"{text if len(text.split()) == 1 else f'({text})'} network:{network}"
+
+
 def show_rule_error(raw: str, exc: data.InvalidKeyword) -> None:
     """The reason, and for a rule the text with a caret under the mistake."""
     st.error(f"{ui.plain(raw)}: {ui.plain(exc.reason)}")

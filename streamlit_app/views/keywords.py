@@ -3,7 +3,13 @@
 import streamlit as st
 
 from streamlit_app import data, ui
-from streamlit_app.keyword_form import RULE_HELP, rule_summary, show_rule_error
+from streamlit_app.keyword_form import (
+    NETWORK_CHOICES,
+    RULE_HELP,
+    on_network,
+    rule_summary,
+    show_rule_error,
+)
 
 user = ui.require_user()
 ui.flash()
@@ -25,9 +31,13 @@ with st.form("add_kw"):
                         key="add_kw_text", help=RULE_HELP)
     name = st.text_input("Name (optional)", placeholder="e.g. Corona", key="add_kw_name",
                          help="How the topic's tab is labelled; the rule itself by default.")
+    network = st.selectbox(
+        "Network", list(NETWORK_CHOICES), key="add_kw_network",
+        help="All networks counts posts from X, Bluesky and Mastodon together; one network "
+             "makes a topic of its own (compare them on the Compare page).")
     check = st.form_submit_button("Check and preview", key="add_kw_check_button")
 if check and raw.strip():
-    st.session_state["add_kw_check"] = (raw, name)
+    st.session_state["add_kw_check"] = (on_network(raw, network), name)
 pending = st.session_state.get("add_kw_check")
 if pending:
     raw, name = pending

@@ -577,3 +577,51 @@ def test_compare_excludes_retweets_only_when_every_keyword_has_original_figures(
     at.toggle(key="cmp_exclude_retweets").set_value(True).run()
     assert "Showing original posts only" in texts(at)
     assert _pie_values(at) == sorted([first["mentions"], second["mentions"]]) != totals
+
+
+def test_feed_cards_and_top_posts_name_their_network_and_link_to_it(env):
+    settings, db = env
+    now = datetime.now(UTC)
+    uri = "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/app.bsky.feed.post/3l3qo2vuowo2b"
+    session, cluster = cassandra_session(settings)
+    try:
+        sd.insert_tweet_rows(session, [
+            sd.tweet_row("bts", uri, now - timedelta(minutes=2), "BTS on Bluesky",
+                         "did:plc:ewvi7nxzyoun6zhxrhs64oiz", network="bluesky"),
+            sd.tweet_row("bts", "mastodon.social/1000", now - timedelta(minutes=3),
+                         "BTS on Mastodon", "army@mastodon.social", network="mastodon"),
+        ])
+    finally:
+        cluster.shutdown()
+    user, token = new_user(db, ["bts"])
+    Accounts(db, SECRET, load_data_keys(settings)).set_x_credentials(
+        user.id, {"consumer_key": "k", "consumer_secret": "s", "access_token": "t",
+                  "access_token_secret": "ts"})
+    live = member(token, "views/live.py")
+    assert not live.exception
+    shown = texts(live)
+    assert "Bluesky · " in shown and "Mastodon · " in shown
+    # X actions act on X posts only: two cards of other networks, no X buttons for them
+    assert "BTS on Bluesky" in [t.value for t in live.text]
+    likes = [b for b in live.button if b.label.startswith("♥")]
+    assert all("bluesky" not in b.key and "mastodon" not in b.key for b in likes)
+
+
+def test_settings_page_shows_which_sources_are_live_and_their_lag(env):
+    _, db = env
+    now = datetime.now(UTC)
+    db["source_status"].insert_many([
+        {"_id": "bluesky", "kind": "bluesky", "network": "bluesky", "posts": 1234, "events": 56,
+         "skipped": 7, "dead": 1, "lag_seconds": 0.8, "updated_at": now - timedelta(seconds=3)},
+        {"_id": "simulator", "kind": "simulator", "network": "x", "posts": 10, "events": 0,
+         "skipped": 0, "dead": 0, "lag_seconds": None,
+         "updated_at": now - timedelta(hours=2)},
+    ])
+    _, token = new_user(db, ["bts"])
+    at = member(token, "views/settings.py")
+    assert not at.exception
+    (table,) = at.dataframe
+    rows = table.value.to_dict("records")
+    assert [(r["source"], r["network"], r["state"], r["lag"]) for r in rows] == [
+        ("bluesky", "Bluesky", "live", "0.8 s"), ("simulator", "X", "stopped", "-")]
+    assert rows[0]["posts"] == 1234

@@ -124,12 +124,14 @@ def _stored(session, keyspace: str, ids: set[int]) -> dict[int, object]:
         f" FROM {keyspace}.posts_by_keyword",
         timeout=60,
     )
-    return {r.id: r for r in rows if r.id in ids}
+    # ids are text now (a post is network + id); these tests' X ids are compared as numbers
+    return {int(r.id): r for r in rows if int(r.id) in ids}
 
 
 def _raw_ids(session, keyspace: str) -> list[int]:
     return [
-        r.id for r in session.execute(f"SELECT id FROM {keyspace}.raw_posts_by_day", timeout=60)
+        int(r.id)
+        for r in session.execute(f"SELECT id FROM {keyspace}.raw_posts_by_day", timeout=60)
     ]
 
 
@@ -193,9 +195,9 @@ def test_the_producer_replays_a_poisoned_file_and_only_the_good_tweets_are_store
 
 def _check_stored(session, keyspace: str, good_tweets: list, outcomes: dict, poisons: dict) -> None:
     """Exactly the good tweets, once each, in the archive and under the keyword."""
-    ids = {t.id for t in good_tweets}
+    ids = {int(t.id) for t in good_tweets}
     assert len(ids) == len(good_tweets) >= 50
-    with_keyword = {t.id for t in good_tweets if t.keywords}
+    with_keyword = {int(t.id) for t in good_tweets if t.keywords}
     raw = _raw_ids(session, keyspace)
     in_this_test = ids | {parse_id(line) for line in poisons.values()}
     assert sorted(i for i in raw if i in in_this_test) == sorted(ids)
@@ -209,13 +211,13 @@ def _check_repairs(stored: dict, outcomes: dict) -> None:
     for name, column in (("retweets 5e9", "retweets"), ("followers 3e9", "author_followers")):
         kind, tweet = outcomes[name]
         if kind == "stored":
-            assert getattr(stored[tweet.id], column) == INT_MAX, name
+            assert getattr(stored[int(tweet.id)], column) == INT_MAX, name
     for name, column in (("lang as a list", "lang"), ("place.full_name as an object", "place")):
         kind, tweet = outcomes[name]
         if kind == "stored":
-            assert isinstance(getattr(stored[tweet.id], column), str | None), name
+            assert isinstance(getattr(stored[int(tweet.id)], column), str | None), name
     kind, tweet = outcomes["100,000-character text 0"]
-    assert kind == "stored" and len(stored[tweet.id].text) == 100_000
+    assert kind == "stored" and len(stored[int(tweet.id)].text) == 100_000
 
 
 def test_the_same_poisons_raw_on_the_topic_never_stop_the_worker(

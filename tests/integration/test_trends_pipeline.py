@@ -55,7 +55,7 @@ def tweets():
         t(5, at(MON, 12), "watching netflix and chill", "eve", []),  # matched later
         t(6, at(tue, 8), "bts concert day two", "fay", ["bts"]),
         t(7, at(tue, 9), "RT @fay: bts concert day two", "gil", ["bts"], relation="retweet",
-          related_id=6),  # counted in the totals, not among the original posts
+          related_id="6"),  # counted in the totals, not among the original posts
     ]
 
 
@@ -70,8 +70,8 @@ def load(spark, keyspace: str, items) -> None:
     from tweektrend_dagster.contracts.names import KEYWORD_TABLE, RAW_TABLE
 
     wait_until_spark_sees(spark, keyspace, "ingested_days")
-    rows = [(x.created_at.date(), x.created_at.hour, x.network, x.id, x.created_at, x.to_json().decode(),
-             x.keywords) for x in items]
+    rows = [(x.created_at.date(), x.created_at.hour, x.network, x.id, x.created_at,
+             x.to_json().decode(), x.keywords) for x in items]
     raw = spark.createDataFrame(rows, RAW_SCHEMA)
     write_cassandra(raw, keyspace, RAW_TABLE)
     write_cassandra(keyword_rows(parse_raw(raw)), keyspace, KEYWORD_TABLE)
@@ -158,7 +158,7 @@ def test_keyword_added_after_data_arrived_is_backfilled(stack, defs):
     rows = session.execute(
         f"SELECT id FROM {settings.keyspace}.posts_by_keyword WHERE keyword='netflix' "
         "AND day='2024-03-04' AND hour IN (11, 12)").all()
-    assert sorted(r.id for r in rows) == [4, 5]
+    assert sorted(r.id for r in rows) == ["4", "5"]
     doc = db.trends.find_one({"_id": "netflix|day|2024-03-04"})
     assert doc["mentions"] == 2 and doc["unique_users"] == 2
     # idempotent: a second backfill finds nothing new

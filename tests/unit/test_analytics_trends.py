@@ -47,7 +47,8 @@ def tweet(i: int, at: datetime, text: str, user: str, kws: list[str], **kw) -> T
 
 
 def raw_rows(tweets: list[Tweet]) -> list[tuple]:
-    return [(t.created_at.date(), t.created_at.hour, t.network, t.id, t.created_at, t.to_json().decode(),
+    return [(t.created_at.date(), t.created_at.hour, t.network, t.id, t.created_at,
+             t.to_json().decode(),
              list(t.keywords)) for t in tweets]
 
 

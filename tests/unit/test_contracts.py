@@ -102,7 +102,8 @@ def test_built_trend_documents_have_the_contracts_shape():
     stats = KeywordStats(
         "bts", mentions=3, unique_users=2,
         buckets={datetime(2026, 3, 5, 9, tzinfo=UTC): (3, 2)},
-        top_posts=[{"network": "x", "native_id": "7", "text": "hi", "author_username": "alice", "retweets": 1}],
+        top_posts=[{"network": "x", "native_id": "7", "text": "hi", "author_username": "alice",
+                    "retweets": 1}],
         top_users=[{"author_id": "a1", "username": "alice", "name": None, "posts": 3,
                     "followers": 0}],
     )

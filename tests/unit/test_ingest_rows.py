@@ -29,7 +29,8 @@ def test_a_fresh_post_without_reactions_writes_no_engagement_row() -> None:
 
 def test_a_post_with_reactions_records_them_at_its_creation_time() -> None:
     micros = int(CREATED.timestamp() * 1_000_000)
-    assert engagement_rows(tweet(1, likes=3, replies=1)) == [("x", "1", 0, 3, 1, 0, CREATED, micros)]
+    rows = engagement_rows(tweet(1, likes=3, replies=1))
+    assert rows == [("x", "1", 0, 3, 1, 0, CREATED, micros)]
 
 
 def test_a_retweet_records_its_originals_metrics_not_its_own_copy() -> None:

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from cassandra.cluster import Session
 from cassandra.query import SimpleStatement
 
+from tweektrend_dagster.contracts import names
 from tweektrend_dagster.keywords.rules import Rule, RuleSet
 from tweektrend_dagster.tweets.model import InvalidTweet, Tweet
 
@@ -89,7 +90,7 @@ def preview_rule(
     first = last = None
     complete = True
     statement = SimpleStatement(
-        "SELECT tweet FROM raw_tweets_by_day WHERE day = %s AND hour = %s", fetch_size=PAGE)
+        f"SELECT tweet FROM {names.RAW_TABLE} WHERE day = %s AND hour = %s", fetch_size=PAGE)
     for hour in hours:
         if scanned >= max_rows or clock() - started > max_seconds:
             complete = False
