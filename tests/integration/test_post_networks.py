@@ -22,7 +22,7 @@ from tweektrend_dagster.ingest.migrate import migrate_legacy_posts
 from tweektrend_dagster.ingest.producer import TweetProducer
 from tweektrend_dagster.keywords import KeywordRegistry
 from tweektrend_dagster.tweets import Author, Tweet
-from tweektrend_dagster.tweets.events import Deletion
+from tweektrend_dagster.tweets.events import Deletion, Reaction
 
 NOW = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
 DID = "did:plc:ewvi7nxzyoun6zhxrhs64oiz"
@@ -132,6 +132,52 @@ def test_a_deleted_post_leaves_the_archive_the_feed_and_the_top_posts(pipeline, 
         f"SELECT day, hour, updated_at FROM {settings.keyspace}.{names.HOURS_TABLE} "
         "WHERE scope = 'all' AND day = %s", (NOW.date(),))}
     assert hours_after - hours_before, "no hour marked after the deletions"
+
+
+def test_reactions_to_a_followed_post_are_kept_under_its_day_and_mark_its_hour(
+        pipeline, cassandra):
+    settings, registry, _ = pipeline
+    at = NOW - timedelta(hours=2)
+    followed = post("bluesky", bluesky_id(DID, at, 5), "코로나 liked skeet", DID, at=at)
+    other = post("bluesky", bluesky_id(DID, at, 6), "nothing followed here", DID, at=at)
+    producer = TweetProducer(settings, KeywordWatch(registry))
+    for t in (followed, other):
+        producer.send(t.to_json())
+
+    def react(kind: str, n: int, target: Tweet) -> int:
+        return producer._send_event(Reaction(
+            network="bluesky", post_id=target.id, kind=kind, actor_id=f"did:plc:fan{n}",
+            id=f"at://did:plc:fan{n}/app.bsky.feed.{kind}/3l{n}", reacted_at=NOW))
+
+    sent = [react("like", 1, followed), react("like", 2, followed), react("repost", 3, followed),
+            react("like", 1, followed),  # the same like again (a resumed stream)
+            react("like", 4, other)]  # a post no keyword follows: not kept
+    assert sent == [1, 1, 1, 1, 0]
+    producer.flush()
+    stop = threading.Event()
+    result: list = []
+    applier = threading.Thread(target=lambda: result.append(consume_deletions(settings, stop)))
+    applier.start()
+    rows_of = f"SELECT kind, id FROM {settings.keyspace}.{names.REACTIONS_TABLE} " \
+              "WHERE network = 'bluesky' AND day = %s"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(cassandra.execute(
+                rows_of, (at.date(),)).all()) < 3:
+            time.sleep(0.5)
+        time.sleep(1)
+    finally:
+        stop.set()
+        applier.join(60)
+    kept = sorted((r.kind, r.id) for r in cassandra.execute(rows_of, (at.date(),)))
+    assert kept == [("like", "at://did:plc:fan1/app.bsky.feed.like/3l1"),
+                    ("like", "at://did:plc:fan2/app.bsky.feed.like/3l2"),
+                    ("repost", "at://did:plc:fan3/app.bsky.feed.repost/3l3")]
+    assert result[0].reactions == 4  # the repeated like wrote the same row
+    marked = {r.hour for r in cassandra.execute(
+        f"SELECT hour FROM {settings.keyspace}.{names.HOURS_TABLE} WHERE scope = 'all' AND "
+        "day = %s", (at.date(),))}
+    assert at.hour in marked
 
 
 LEGACY_DDL = [

@@ -75,6 +75,24 @@ def test_a_rule_is_checked_explained_and_previewed_before_it_is_followed(env, ar
     assert "Following Corona" in texts(at)
 
 
+def test_a_topic_on_one_network_is_its_own_rule_and_previews_that_network_only(
+        env, archived):  # noqa: F811
+    _, db = env
+    user, token = new_user(db, ["bts"])
+    at = member(token, "views/keywords.py")
+    at.text_input(key="add_kw_text").input("코로나 OR covid")
+    at.selectbox(key="add_kw_network").select("Bluesky")
+    at.button(key="add_kw_check_button").click().run()
+    shown = texts(at)
+    assert "on Bluesky" in shown
+    assert "0 of 3 archived posts" in shown  # the archive's three posts are X posts
+    _button(at, "Follow this topic").click().run()
+    assert not at.exception
+    (topic,) = [t for t in KeywordRegistry(db).user_keywords(user.id) if t["keyword"] != "bts"]
+    assert topic["canonical"] == "(코로나 OR covid) network:bluesky"
+    assert topic["keyword"].startswith("q:")
+
+
 def test_editing_a_rule_saves_a_new_version(env, archived):  # noqa: F811
     _, db = env
     user, token = new_user(db, ["코로나"])

@@ -14,8 +14,9 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from tweektrend_dagster.contracts.names import RAW_TABLE
+from tweektrend_dagster.contracts.names import RAW_TABLE, REACTIONS_TABLE
 from tweektrend_dagster.contracts.tables import RAW_TWEETS, TWEETS_BY_KEYWORD, Table
+from tweektrend_dagster.tweets.checks import NETWORKS
 
 _AUTHOR = T.StructType(
     [
@@ -80,17 +81,41 @@ def cassandra_table(spark: SparkSession, keyspace: str, table: str) -> DataFrame
 
 def read_raw_days(spark: SparkSession, keyspace: str, days: Iterable[date]) -> DataFrame:
     """The archive rows of some days; the (day, hour) IN filter is pushed down to Cassandra, so
-    only those partitions are read (never a table scan)."""
+    only those partitions are read (never a table scan). With their reactions (see
+    `with_reactions`)."""
     days = sorted(set(days))
     raw = cassandra_table(spark, keyspace, RAW_TABLE)
-    return raw.where(F.col("day").isin(days) & F.col("hour").isin(list(range(24))))
+    raw = raw.where(F.col("day").isin(days) & F.col("hour").isin(list(range(24))))
+    return with_reactions(spark, keyspace, raw, days)
 
 
 def read_raw_hours(spark: SparkSession, keyspace: str, day: date, hours: Iterable[int]
                    ) -> DataFrame:
-    """The archive rows of some hours of one day (those partitions only)."""
+    """The archive rows of some hours of one day (those partitions only), with reactions."""
     raw = cassandra_table(spark, keyspace, RAW_TABLE)
-    return raw.where((F.col("day") == day) & F.col("hour").isin(sorted(set(hours))))
+    raw = raw.where((F.col("day") == day) & F.col("hour").isin(sorted(set(hours))))
+    return with_reactions(spark, keyspace, raw, [day])
+
+
+def with_reactions(spark: SparkSession, keyspace: str, raw: DataFrame, days: list[date]
+                   ) -> DataFrame:
+    """`raw` with the likes and reposts the stream reported of each post (`post_reactions`,
+    read from the (network, day) partitions of these days only)."""
+    reactions = cassandra_table(spark, keyspace, REACTIONS_TABLE).where(
+        F.col("network").isin(list(NETWORKS)) & F.col("day").isin(sorted(set(days))))
+    return join_reactions(raw, reactions)
+
+
+def join_reactions(raw: DataFrame, reactions: DataFrame) -> DataFrame:
+    """`raw` with `reaction_likes` and `reaction_reposts` per post (0 for a post without any),
+    counted from `post_reactions` rows; `parse_raw` takes them into the post's figures."""
+    counts = reactions.groupBy("network", F.col("post_id").alias("id")).agg(
+        F.count(F.when(F.col("kind") == "like", 1)).alias("reaction_likes"),
+        F.count(F.when(F.col("kind") == "repost", 1)).alias("reaction_reposts"))
+    # broadcast: a day's reacted posts are few beside its archive (only followed posts'
+    # reactions are kept), so the archive's rows are never shuffled for this join
+    return raw.join(F.broadcast(counts), ["network", "id"], "left").na.fill(
+        0, ["reaction_likes", "reaction_reposts"])
 
 
 def _nonneg(col: Column) -> Column:
@@ -101,7 +126,11 @@ def parse_raw(raw: DataFrame) -> DataFrame:
     """(day, hour, network, id, created_at, tweet, keywords) → flat post columns; unparseable
     JSON rows (which the workers never write) are dropped rather than failing a whole day."""
     t = F.from_json("tweet", TWEET_SCHEMA).alias("t")
+    # the stream's likes and reposts of a post count beside what its own payload said
+    reacted = {"likes": "reaction_likes", "retweets": "reaction_reposts"}
+    extra = [c for c in reacted.values() if c in raw.columns]
     parsed = raw.select(
+        *extra,
         "day", "hour", "network", "id", "created_at",
         F.array_sort(F.coalesce(F.col("keywords"), F.array().cast("array<string>")))
         .alias("keywords"),
@@ -119,7 +148,9 @@ def parse_raw(raw: DataFrame) -> DataFrame:
         F.col("t.author.location").alias("author_location"),
         F.col("t.relation").alias("relation"),
         F.col("t.related_id").alias("related_id"),
-        *[_nonneg(F.col(f"t.{m}")).alias(m) for m in ("retweets", "likes", "replies", "quotes")],
+        *[(F.greatest(_nonneg(F.col(f"t.{m}")), F.col(reacted[m]).cast("long"))
+           if reacted.get(m) in extra else _nonneg(F.col(f"t.{m}"))).alias(m)
+          for m in ("retweets", "likes", "replies", "quotes")],
         F.coalesce(F.col("t.hashtags"), F.array().cast("array<string>")).alias("hashtags"),
         F.coalesce(F.col("t.mentions"), F.array().cast("array<string>")).alias("mentions"),
         F.coalesce(F.col("t.urls"), F.array().cast("array<string>")).alias("urls"),

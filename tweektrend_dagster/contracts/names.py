@@ -8,6 +8,7 @@ ENGAGEMENT_TABLE = "post_engagement"  # the latest non-zero metrics seen of a po
 PROGRESS_TABLE = "ingestion_progress"  # committed offset and watermark per partition
 DAYS_TABLE = "ingested_days"  # days that received tweets, and when
 HOURS_TABLE = "ingested_hours"  # hours of a day that received tweets, and when
+REACTIONS_TABLE = "post_reactions"  # likes and reposts of followed posts (Bluesky), by post day
 MIGRATIONS_TABLE = "schema_migrations"  # which one-off data migrations have finished
 # The X-only tables of before posts had a network (bigint ids); `ingest/migrate.py` copies them
 # into the tables above once, then drops them.

@@ -109,6 +109,16 @@ INGESTED_HOURS = Table(
     "(scope, day), hour",
 )
 
+# A like or repost of a followed post, one row each (a replay writes the same row), filed under
+# the day the post was made (its id says when: `ingest/deletions.id_time`), so a day's
+# aggregation reads its posts' reactions from a few partitions.
+POST_REACTIONS = Table(
+    names.REACTIONS_TABLE,
+    (("network", "text"), ("day", "date"), ("post_id", "text"), ("kind", "text"),
+     ("id", "text"), ("actor_id", "text"), ("reacted_at", "timestamp")),
+    "(network, day), post_id, kind, id",
+)
+
 # One-off data migrations (`ingest/migrate.py`): a row once one has finished.
 SCHEMA_MIGRATIONS = Table(
     names.MIGRATIONS_TABLE,
@@ -117,7 +127,7 @@ SCHEMA_MIGRATIONS = Table(
 )
 
 TABLES = (RAW_TWEETS, TWEETS_BY_KEYWORD, TWEET_ENGAGEMENT, INGESTION_PROGRESS, INGESTED_DAYS,
-          INGESTED_HOURS, SCHEMA_MIGRATIONS)
+          INGESTED_HOURS, POST_REACTIONS, SCHEMA_MIGRATIONS)
 
 # What a live feed card shows of a keyword row
 LIVE_COLUMNS = (

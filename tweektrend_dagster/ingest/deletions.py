@@ -1,5 +1,6 @@
-"""Deletions applied: a post its network reports deleted leaves the archive, the feed, the top
-posts, and the counts of the next refresh of its day.
+"""Deletions and reactions applied: a post its network reports deleted leaves the archive, the
+feed, the top posts, and the counts of the next refresh of its day; a like or repost of a
+followed post is kept, and counted in its engagement by that refresh.
 
 The producer sends every `Deletion` (Jetstream and Mastodon delete events, `tweektrend forget`
 for X's compliance lists) to the events topic; one applier process consumes it (in the ingest
@@ -16,6 +17,12 @@ A deletion that finds nothing yet (the post may still be on its way: a stream th
 from its cursor can deliver a post again after its deletion) is tried again a minute and ten
 minutes later, then counted as not found. Offsets are committed after a deletion's first try,
 which is idempotent: a replay deletes nothing twice.
+
+A `Reaction` (the producer forwards only those of posts a keyword follows) becomes one
+`post_reactions` row, filed under the day its post's id names; the post's hour is marked
+changed, so its day's next refresh counts the likes and reposts (`analytics/source.py` joins
+them to the posts: on Bluesky a post's own record carries no counts). A replayed reaction writes
+the same row again.
 """
 
 from __future__ import annotations
@@ -30,9 +37,9 @@ import orjson
 from cassandra.cluster import Session
 
 from tweektrend_dagster.contracts import names
-from tweektrend_dagster.contracts.tables import INGESTED_DAYS, INGESTED_HOURS
+from tweektrend_dagster.contracts.tables import INGESTED_DAYS, INGESTED_HOURS, POST_REACTIONS
 from tweektrend_dagster.tweets.checks import parse_iso_time
-from tweektrend_dagster.tweets.events import Deletion
+from tweektrend_dagster.tweets.events import REACTION_KINDS, Deletion, Reaction
 
 log = logging.getLogger(__name__)
 
@@ -82,14 +89,20 @@ def candidate_hours(network: str, post_id: str) -> list[tuple[date, int]]:
     return [(h.date(), h.hour) for h in hours]
 
 
-def decode_deletion(value: bytes) -> Deletion:
-    """An events-topic message → Deletion; ValueError for anything else."""
+def decode_event(value: bytes) -> Deletion | Reaction:
+    """An events-topic message → Deletion or Reaction; ValueError for anything else."""
     obj = orjson.loads(value)
-    if not isinstance(obj, dict) or "deleted_at" not in obj:
-        raise ValueError("not a deletion")
-    return Deletion(network=str(obj["network"]), id=str(obj["id"]),
-                    deleted_at=parse_iso_time(obj["deleted_at"], "deleted_at"),
-                    origin=str(obj.get("origin") or "?"))
+    if not isinstance(obj, dict):
+        raise ValueError("not an event object")
+    if "deleted_at" in obj:
+        return Deletion(network=str(obj["network"]), id=str(obj["id"]),
+                        deleted_at=parse_iso_time(obj["deleted_at"], "deleted_at"),
+                        origin=str(obj.get("origin") or "?"))
+    if "reacted_at" in obj and obj.get("kind") in REACTION_KINDS:
+        return Reaction(network=str(obj["network"]), post_id=str(obj["post_id"]),
+                        kind=obj["kind"], id=str(obj["id"]), actor_id=str(obj["actor_id"]),
+                        reacted_at=parse_iso_time(obj["reacted_at"], "reacted_at"))
+    raise ValueError("neither a deletion nor a reaction")
 
 
 @dataclass
@@ -100,6 +113,8 @@ class DeletionApplier:
     trends: object | None = None  # the Mongo `trends` collection
     deleted: int = 0
     not_found: int = 0
+    reactions: int = 0
+    undated: int = 0  # reactions to a post whose id names no day (left out)
     _pending: list = field(default_factory=list)  # heap of (due, seq, tries, deletion)
     _seq: int = 0
 
@@ -119,6 +134,22 @@ class DeletionApplier:
             ("day", "hour", "updated_at"), constants={"scope": "'all'"}))
         self._mark_day = s.prepare(INGESTED_DAYS.insert_cql(
             ("day", "updated_at"), constants={"scope": "'all'"}))
+        self._react = s.prepare(POST_REACTIONS.insert_cql())
+
+    def react(self, r: Reaction) -> bool:
+        """Keep the reaction under its post's day and mark that hour; False when the post's id
+        names no time (then no day's aggregation would read it)."""
+        at = id_time(r.network, r.post_id)
+        if at is None:
+            self.undated += 1
+            return False
+        day, hour, now = at.date(), at.hour, datetime.now(UTC)
+        self.session.execute(self._react, (r.network, day, r.post_id, r.kind, r.id, r.actor_id,
+                                           r.reacted_at))
+        self.session.execute(self._mark_hour, (day, hour, now))
+        self.session.execute(self._mark_day, (day, now))
+        self.reactions += 1
+        return True
 
     def apply(self, deletion: Deletion, tries: int = 0) -> bool:
         """Delete the post everywhere; True when it was found. Not found: tried again later."""
@@ -216,10 +247,12 @@ def consume_deletions(settings, stop, name: str = "deletions") -> DeletionApplie
                     log.warning("%s: %s", name, msg.error())
                     continue
                 try:
-                    deletion = decode_deletion(msg.value())
-                except (ValueError, KeyError, TypeError):
-                    continue  # a reaction: kept on the topic, not applied yet
-                _until_done(lambda d=deletion: applier.apply(d), stop, name)
+                    event = decode_event(msg.value())
+                except (ValueError, KeyError, TypeError, orjson.JSONDecodeError) as exc:
+                    log.warning("%s: event at offset %d left alone: %s", name, msg.offset(), exc)
+                    continue
+                step = applier.apply if type(event) is Deletion else applier.react
+                _until_done(lambda e=event, step=step: step(e), stop, name)
             _until_done(applier.retry_due, stop, name)
             if messages:
                 consumer.commit(asynchronous=False)
@@ -227,8 +260,9 @@ def consume_deletions(settings, stop, name: str = "deletions") -> DeletionApplie
         consumer.close()
         cluster.shutdown()
         db.client.close()
-        log.info("%s: %d posts deleted, %d not found, %d waiting", name, applier.deleted,
-                 applier.not_found, applier.waiting)
+        log.info("%s: %d posts deleted, %d not found, %d waiting; %d reactions kept, %d "
+                 "undated", name, applier.deleted, applier.not_found, applier.waiting,
+                 applier.reactions, applier.undated)
     return applier
 
 
