@@ -307,5 +307,5 @@ def test_zipf_sampler():
 
 
 def test_make_source_unknown_kind_lists_known_ones():
-    with pytest.raises(ValueError, match="replay, simulator, x-api, x-sample"):
-        make_source("bluesky")
+    with pytest.raises(ValueError, match="bluesky, mastodon, replay, simulator, x-api, x-sample"):
+        make_source("threads")

@@ -23,12 +23,17 @@ from tweektrend_dagster.contracts.names import KEYWORD_TABLE, RAW_TABLE
 if TYPE_CHECKING:
     import pyarrow as pa
 
+# the archive columns a matched row carries through the matching
+_CARRIED = ["day", "hour", "network", "id", "created_at", "tweet", "keywords"]
 _NEW = T.StructType(
     [
         T.StructField("day", T.DateType()),
         T.StructField("hour", T.ByteType()),
         T.StructField("network", T.StringType()),
         T.StructField("id", T.StringType()),
+        T.StructField("created_at", T.TimestampType()),
+        T.StructField("tweet", T.StringType()),
+        T.StructField("keywords", T.ArrayType(T.StringType())),
         T.StructField("new_keywords", T.ArrayType(T.StringType())),
     ]
 )
@@ -55,21 +60,20 @@ def _matcher_batches(rules: dict[str, str]):  # noqa: ANN202 - a mapInArrow func
                 if new:
                     hits.append(i)
                     found.append(new)
-            rows = batch.select(["day", "hour", "network", "id"]).take(
-                pa.array(hits, pa.int32()))
+            rows = batch.select(_CARRIED).take(pa.array(hits, pa.int32()))
             yield pa.RecordBatch.from_arrays(
                 [*rows.columns, pa.array(found, pa.list_(pa.string()))],
-                names=["day", "hour", "network", "id", "new_keywords"],
+                names=[*_CARRIED, "new_keywords"],
             )
 
     return run
 
 
 def match_new_keywords(raw: DataFrame, rules: Mapping[str, str]) -> DataFrame:
-    """(day, hour, network, id, new_keywords) for archived posts that match rules (key →
-    canonical rule text) whose keys they lack. Arrow batches in and out: a Connect session has
-    no RDDs, and no per-row pickling."""
-    return raw.select("day", "hour", "network", "id", "tweet", "keywords").mapInArrow(
+    """The archive rows (day, hour, network, id, created_at, tweet, keywords) of posts that match
+    rules (key → canonical rule text) whose keys they lack, with those keys as `new_keywords`.
+    Arrow batches in and out: a Connect session has no RDDs, and no per-row pickling."""
+    return raw.select(*_CARRIED).mapInArrow(
         _matcher_batches(dict(sorted(rules.items()))), _NEW)
 
 
@@ -79,11 +83,13 @@ def backfill_keywords(raw: DataFrame, rules: Mapping[str, str], keyspace: str
     `raw`; returns rows written per key."""
     if not rules:
         return {}
-    new = match_new_keywords(raw, rules).cache()
-    joined = raw.join(new, ["day", "hour", "network", "id"]).cache()
+    # the matched rows carry what the writes need: no second read of the archive to join
+    # (a join on the archive's partition key would also make the connector's direct join
+    # collide with the days' filter)
+    joined = match_new_keywords(raw, rules).cache()
     counts = {
         r.keyword: int(r["count"])
-        for r in new.select(F.explode("new_keywords").alias("keyword")).groupBy("keyword")
+        for r in joined.select(F.explode("new_keywords").alias("keyword")).groupBy("keyword")
         .count().collect()
     }
     if counts:
@@ -97,5 +103,4 @@ def backfill_keywords(raw: DataFrame, rules: Mapping[str, str], keyspace: str
         )
         write_cassandra(merged, keyspace, RAW_TABLE)
     joined.unpersist()
-    new.unpersist()
     return counts

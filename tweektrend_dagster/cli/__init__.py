@@ -170,7 +170,8 @@ def produce(
         _fail(f"tweektrend produce: unknown source {source!r}; known: {', '.join(known_kinds())}")
     try:
         fixed = [normalize_keyword(k) for k in keyword or []]
-        registry = KeywordRegistry(mongo_database(settings))
+        db = mongo_database(settings)
+        registry = KeywordRegistry(db)
         watch = KeywordWatch(registry, fixed=fixed)
 
         def followed() -> dict:
@@ -210,10 +211,9 @@ def produce(
         ensure_topics(settings)
     except (ServiceUnavailable, ValueError, FileNotFoundError) as exc:
         _fail(f"tweektrend produce: {exc}")
-    status_db = mongo_database(settings)
-    producer = TweetProducer(
-        settings, watch, network=SOURCE_NETWORKS.get(source),
-        status=SourceStatusWriter(status_db, source, source))
+    # the source's counts and lag, for the dashboard's settings page (in the registry's database)
+    status = SourceStatusWriter(db, source, source) if db is not None else None
+    producer = TweetProducer(settings, watch, network=SOURCE_NETWORKS.get(source), status=status)
     # SIGTERM (`stack down`, a service manager) as Ctrl-C: stop reading, deliver what is queued
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
@@ -235,7 +235,6 @@ def produce(
         _fail(f"tweektrend produce: {exc.args[0]}")
     finally:
         src.close()
-        status_db.client.close()
     if producer.failed_deliveries:
         _fail(
             f"tweektrend produce: {producer.failed_deliveries} messages were not delivered to "
