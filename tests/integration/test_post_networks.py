@@ -216,7 +216,9 @@ def test_the_x_only_tables_of_before_networks_move_over_once(keyspace_settings, 
         "VALUES (77, 1, 2, 3, 4, %s) USING TIMESTAMP 1234567", (at,))
 
     lines = list(migrate_legacy_posts(cassandra, ks))
-    assert len(lines) == 3 and "1,200 rows of raw_tweets_by_day" in " ".join(lines)
+    done = [line for line in lines if "copied to" in line]
+    assert len(done) == 3 and "1,200 rows of raw_tweets_by_day" in done[0]
+    assert "copying raw_tweets_by_day" in lines[0]  # said before the wait, not after
     assert list(migrate_legacy_posts(cassandra, ks)) == []  # once: the old tables are gone
 
     raw = list(cassandra.execute(

@@ -13,7 +13,7 @@ readers take a number `post_id` as an X post (`analytics/daily.post_identity`).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from datetime import UTC, datetime
 
 from cassandra.cluster import Session
@@ -31,6 +31,7 @@ from tweektrend_dagster.contracts.tables import (
 
 PAGE = 5_000
 CONCURRENCY = 64
+PROGRESS_EVERY = 250_000  # a multiple of PAGE
 
 
 def _as_x_post(columns: tuple[str, ...]) -> Callable[[tuple], tuple]:
@@ -68,7 +69,9 @@ def migrate_legacy_posts(session: Session, keyspace: str) -> Iterator[str]:
     for legacy in legacy_tables(session, keyspace):
         target, kept = _COPIES[legacy]
         started = time.monotonic()
-        rows = copy_table(session, keyspace, legacy, target, kept)
+        yield (f"Cassandra: copying {legacy} to {target.name} (once, after the upgrade that gave "
+               "posts a network; a large archive takes minutes)")
+        rows = yield from copy_table(session, keyspace, legacy, target, kept)
         session.execute(session.prepare(SCHEMA_MIGRATIONS.insert_cql()),
                         (f"copy {legacy}", rows, datetime.now(UTC)))
         session.execute(f"DROP TABLE IF EXISTS {keyspace}.{legacy}", timeout=120)
@@ -76,9 +79,11 @@ def migrate_legacy_posts(session: Session, keyspace: str) -> Iterator[str]:
                f"in {time.monotonic() - started:.0f} s (old table dropped)")
 
 
-def copy_table(session: Session, keyspace: str, legacy: str, target: Table, kept: str) -> int:
-    """Every row of `legacy` written to `target`; returns the rows copied. Raises on the first
-    write that fails (the old table is then left as it is, for the next start)."""
+def copy_table(session: Session, keyspace: str, legacy: str, target: Table, kept: str
+               ) -> Generator[str, None, int]:
+    """Every row of `legacy` written to `target`, yielding a progress line every
+    PROGRESS_EVERY rows; returns the rows copied. Raises on the first write that fails (the old
+    table is then left as it is, for the next start)."""
     meta = session.cluster.metadata.keyspaces[keyspace].tables[legacy]
     old_columns = tuple(meta.columns)
     select = SimpleStatement(
@@ -97,6 +102,8 @@ def copy_table(session: Session, keyspace: str, legacy: str, target: Table, kept
         if len(batch) >= PAGE:
             copied += _write(session, insert, batch)
             batch = []
+            if copied % PROGRESS_EVERY == 0:
+                yield f"    {copied:,} rows of {legacy} copied"
     if batch:
         copied += _write(session, insert, batch)
     return copied
