@@ -106,8 +106,9 @@ def decode_event(value: bytes) -> Deletion | Reaction:
 
 
 @dataclass
-class DeletionApplier:
-    """Applies deletions to Cassandra (and the documents' top posts, when given `trends`)."""
+class EventApplier:
+    """Applies the events topic to Cassandra: deletions (and to the documents' top posts, when
+    given `trends`) and reactions."""
 
     session: Session
     trends: object | None = None  # the Mongo `trends` collection
@@ -227,7 +228,7 @@ def run_deletions(settings, name: str = "deletions") -> None:  # noqa: ANN001
     consume_deletions(settings, stop, name)
 
 
-def consume_deletions(settings, stop, name: str = "deletions") -> DeletionApplier:  # noqa: ANN001
+def consume_deletions(settings, stop, name: str = "deletions") -> EventApplier:  # noqa: ANN001
     """Apply the events topic's deletions until `stop` (a threading.Event) is set; offsets are
     committed once a batch's deletions were tried. Returns the applier (its counts)."""
     from confluent_kafka import Consumer
@@ -236,7 +237,7 @@ def consume_deletions(settings, stop, name: str = "deletions") -> DeletionApplie
 
     session, cluster = cassandra_session(settings)
     db = mongo_database(settings)
-    applier = DeletionApplier(session, db[names.TRENDS])
+    applier = EventApplier(session, db[names.TRENDS])
     consumer = Consumer(events_consumer_config(settings))
     consumer.subscribe([settings.events_topic])
     try:

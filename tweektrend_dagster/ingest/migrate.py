@@ -34,11 +34,11 @@ CONCURRENCY = 64
 PROGRESS_EVERY = 250_000  # a multiple of PAGE
 
 
-def _as_x_post(columns: tuple[str, ...]) -> Callable[[tuple], tuple]:
+def _as_x_post(columns: tuple[str, ...]) -> Callable[[tuple], dict]:
     """Old row (columns as named) → the new table's values: network "x", ids as text."""
     index = {name: i for i, name in enumerate(columns)}
 
-    def convert(row: tuple) -> tuple:
+    def convert(row: tuple) -> dict:
         values = {name: row[i] for name, i in index.items()}
         values["network"] = "x"
         values["id"] = str(values["id"])
