@@ -193,13 +193,13 @@ def test_x_actions_confirmed_in_the_browser_reach_x_once(dash, browser, fake_x):
     fake_x.requests.clear()
 
     # cancelled: nothing leaves
-    page.locator(f".st-key-like-{KEYWORD}-{SPARED} button").click()
+    page.locator(f".st-key-like-{KEYWORD}-x-{SPARED} button").click()
     expect(page.get_by_text(f"Like post {SPARED} on X?")).to_be_visible()
     page.get_by_role("button", name="Cancel").click()
     expect(page.get_by_text(f"Like post {SPARED} on X?")).to_have_count(0)
 
     # a like
-    page.locator(f".st-key-like-{KEYWORD}-{LIKED} button").click()
+    page.locator(f".st-key-like-{KEYWORD}-x-{LIKED} button").click()
     expect(page.get_by_text(f"Like post {LIKED} on X?")).to_be_visible()
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text("Liked on X.")).to_be_visible()
@@ -210,7 +210,7 @@ def test_x_actions_confirmed_in_the_browser_reach_x_once(dash, browser, fake_x):
     assert f'oauth_consumer_key="{CREDS["consumer_key"]}"' in like["auth"]
 
     # a reply, with its text
-    page.locator(f".st-key-re-{KEYWORD}-{REPLIED} button").click()
+    page.locator(f".st-key-re-{KEYWORD}-x-{REPLIED} button").click()
     expect(page.get_by_text(f"Reply post {REPLIED} on X?")).to_be_visible()
     reply_box = page.get_by_label("Reply", exact=True)
     reply_box.fill("같은 생각이에요 & agreed")
