@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 from confluent_kafka import Consumer
@@ -84,3 +86,41 @@ def read_all(settings: Settings, topic: str, expected: int, timeout: float = 30)
             messages.append(msg)
     consumer.close()
     return messages
+
+
+@contextmanager
+def keyword_pipeline(settings: Settings, *keywords: str) -> Iterator[tuple]:
+    """An isolated pipeline (own topics, group, Mongo database) whose registry follows
+    `keywords`: (settings, registry, db); the database is dropped afterwards."""
+    from tweektrend_dagster.clients import connect_mongo
+    from tweektrend_dagster.keywords import KeywordRegistry
+
+    settings = isolated(settings)
+    db = connect_mongo(settings.mongo_uri, settings.mongo_db)
+    registry = KeywordRegistry(db)
+    registry.ensure_indexes()
+    for keyword in keywords:
+        registry.add("u1", keyword)
+    try:
+        yield settings, registry, db
+    finally:
+        db.client.drop_database(settings.mongo_db)
+        db.client.close()
+
+
+@contextmanager
+def applying_events(settings: Settings) -> Iterator[list]:
+    """The events applier (deletions, reactions) running in a thread; the list receives its
+    EventApplier (with its counts) once it has stopped, at the end of the block."""
+    from tweektrend_dagster.ingest.deletions import consume_deletions
+
+    stop = threading.Event()
+    result: list = []
+    thread = threading.Thread(target=lambda: result.append(consume_deletions(settings, stop)))
+    thread.start()
+    try:
+        yield result
+    finally:
+        time.sleep(1)  # the last batch's commit
+        stop.set()
+        thread.join(60)

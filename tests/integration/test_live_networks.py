@@ -14,17 +14,19 @@ import pytest
 from streamlit_app import queries
 from tests.fakes.jetstream import FakeJetstream
 from tests.fakes.mastodon import FakeMastodon
-from tests.integration.ingest_helpers import WorkerThread, isolated, read_all
+from tests.integration.ingest_helpers import (
+    WorkerThread,
+    applying_events,
+    keyword_pipeline,
+    read_all,
+)
 from tests.support.post_ids import bluesky_id, mastodon_id
-from tweektrend_dagster.clients import connect_mongo
 from tweektrend_dagster.contracts import names
-from tweektrend_dagster.ingest.deletions import consume_deletions
 from tweektrend_dagster.ingest.dlq import header_dict
 from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
 from tweektrend_dagster.ingest.producer import TweetProducer
 from tweektrend_dagster.ingest.sources.bluesky import JetstreamSource
 from tweektrend_dagster.ingest.sources.mastodon import MastodonSource
-from tweektrend_dagster.keywords import KeywordRegistry
 
 NOW = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=20)
 POST = "app.bsky.feed.post"
@@ -70,14 +72,8 @@ class Jetstream:
 
 @pytest.fixture
 def pipeline(keyspace_settings):
-    settings = isolated(keyspace_settings)
-    db = connect_mongo(settings.mongo_uri, settings.mongo_db)
-    registry = KeywordRegistry(db)
-    registry.ensure_indexes()
-    registry.add("u1", "코로나")
-    yield settings, registry
-    db.client.drop_database(settings.mongo_db)
-    db.client.close()
+    with keyword_pipeline(keyspace_settings, "코로나") as (settings, registry, _):
+        yield settings, registry
 
 
 def _produce(settings, registry, source) -> tuple[TweetProducer, threading.Thread]:  # noqa: ANN001
@@ -150,14 +146,8 @@ def test_bluesky_through_a_drop_a_restart_bad_events_and_a_delete(pipeline, cass
     assert len(reasons) == 2 and "text is not a string" in reasons[1], reasons
     assert "huge text" in reasons[0], reasons
 
-    stop = threading.Event()
-    applier = threading.Thread(target=consume_deletions, args=(settings, stop))
-    applier.start()
-    try:
+    with applying_events(settings):
         _wait_for(lambda: doomed not in _stored(cassandra, settings.keyspace, "bluesky"))
-    finally:
-        stop.set()
-        applier.join(30)
     assert _feed(cassandra, "bluesky") == matched - {doomed}
     assert _stored(cassandra, settings.keyspace, "bluesky") == wanted - {doomed}
 
@@ -201,15 +191,9 @@ def test_mastodon_statuses_a_dropped_stream_a_bad_event_and_a_delete(pipeline, c
     assert "account" in header_dict(letter.headers())["error"]
     assert _feed(cassandra, "mastodon") == wanted
 
-    stop = threading.Event()
-    applier = threading.Thread(target=consume_deletions, args=(settings, stop))
-    applier.start()
-    try:
+    with applying_events(settings):
         _wait_for(lambda: f"{host}/{ids[2]}" not in _stored(cassandra, settings.keyspace,
                                                             "mastodon"))
-    finally:
-        stop.set()
-        applier.join(30)
     assert _feed(cassandra, "mastodon") == wanted - {f"{host}/{ids[2]}"}
     links = {queries.post_url("mastodon", i, "gildong") for i in wanted}
     assert f"https://{host}/@gildong/{ids[0]}" in links

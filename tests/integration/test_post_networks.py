@@ -4,7 +4,6 @@ posts, and the X-only tables of before networks are moved over once."""
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -12,15 +11,17 @@ import orjson
 import pytest
 
 from streamlit_app import queries
-from tests.integration.ingest_helpers import WorkerThread, isolated, wait_until_drained
+from tests.integration.ingest_helpers import (
+    WorkerThread,
+    applying_events,
+    keyword_pipeline,
+    wait_until_drained,
+)
 from tests.support.post_ids import bluesky_id, mastodon_id, x_id
-from tweektrend_dagster.clients import connect_mongo
 from tweektrend_dagster.contracts import names
-from tweektrend_dagster.ingest.deletions import consume_deletions
 from tweektrend_dagster.ingest.keyword_watch import KeywordWatch
 from tweektrend_dagster.ingest.migrate import migrate_legacy_posts
 from tweektrend_dagster.ingest.producer import TweetProducer
-from tweektrend_dagster.keywords import KeywordRegistry
 from tweektrend_dagster.tweets import Author, Tweet
 from tweektrend_dagster.tweets.events import Deletion, Reaction
 
@@ -35,14 +36,8 @@ def post(network: str, post_id: str, text: str, user: str, at: datetime = NOW) -
 
 @pytest.fixture
 def pipeline(keyspace_settings):
-    settings = isolated(keyspace_settings)
-    db = connect_mongo(settings.mongo_uri, settings.mongo_db)
-    registry = KeywordRegistry(db)
-    registry.ensure_indexes()
-    registry.add("u1", "코로나")
-    yield settings, registry, db
-    db.client.drop_database(settings.mongo_db)
-    db.client.close()
+    with keyword_pipeline(keyspace_settings, "코로나") as pipeline:
+        yield pipeline
 
 
 def _ingest(settings, registry, tweets: list[Tweet], messages: int) -> None:
@@ -108,18 +103,10 @@ def test_a_deleted_post_leaves_the_archive_the_feed_and_the_top_posts(pipeline, 
                     for t in doomed), missing]:
         assert producer._send_event(event) == 1
     producer.flush()
-    stop = threading.Event()
-    result: list = []
-    applier = threading.Thread(target=lambda: result.append(consume_deletions(settings, stop)))
-    applier.start()
-    try:
+    with applying_events(settings) as result:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and _raw(cassandra, settings.keyspace) & ours != kept_ids:
             time.sleep(0.5)
-    finally:
-        time.sleep(1)  # the batch's commit
-        stop.set()
-        applier.join(60)
 
     assert _raw(cassandra, settings.keyspace) & ours == kept_ids
     feed = queries.fetch_live(cassandra, "코로나", now=NOW + timedelta(minutes=5))
@@ -154,21 +141,13 @@ def test_reactions_to_a_followed_post_are_kept_under_its_day_and_mark_its_hour(
             react("like", 4, other)]  # a post no keyword follows: not kept
     assert sent == [1, 1, 1, 1, 0]
     producer.flush()
-    stop = threading.Event()
-    result: list = []
-    applier = threading.Thread(target=lambda: result.append(consume_deletions(settings, stop)))
-    applier.start()
     rows_of = f"SELECT kind, id FROM {settings.keyspace}.{names.REACTIONS_TABLE} " \
               "WHERE network = 'bluesky' AND day = %s"
-    try:
+    with applying_events(settings) as result:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len(cassandra.execute(
                 rows_of, (at.date(),)).all()) < 3:
             time.sleep(0.5)
-        time.sleep(1)
-    finally:
-        stop.set()
-        applier.join(60)
     kept = sorted((r.kind, r.id) for r in cassandra.execute(rows_of, (at.date(),)))
     assert kept == [("like", "at://did:plc:fan1/app.bsky.feed.like/3l1"),
                     ("like", "at://did:plc:fan2/app.bsky.feed.like/3l2"),
