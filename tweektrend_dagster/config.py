@@ -66,7 +66,11 @@ class Settings:
     events_topic: str = "tweets.events"
     topic_partitions: int = 12
     keyspace: str = "tweektrend"
+    # Cassandra's keyspace replication, Kafka's topic replication and the replicas a write
+    # waits for (the cluster profile: 3, 3 and 2)
     replication_factor: int = 1
+    topic_replication_factor: int = 1
+    min_insync_replicas: int = 1
     raw_ttl_days: int = 0  # 0 keeps raw tweets forever
     mongo_db: str = "tweektrend"
     consumer_group: str = "tweektrend-ingest"
@@ -74,6 +78,16 @@ class Settings:
     cassandra_heap: str = "1G"
     spark_memory: str = "4g"  # the Spark Connect server's driver (local mode: all of Spark)
     spark_master: str = "local[*]"  # where Spark runs its executors; spark://… on a cluster
+    # the profile `stack up` runs: "single" (one node of each server) or "cluster" (3 Kafka
+    # brokers and 3 Cassandra nodes on the loopback addresses below, a Spark master and workers)
+    profile: str = "single"
+    cluster_hosts: tuple[str, ...] = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
+    spark_master_port: int = 7077
+    spark_master_ui_port: int = 8080
+    spark_workers: int = 2
+    spark_worker_cores: int = 1
+    spark_worker_memory: str = "2g"  # what each worker offers its executors
+    spark_executor_memory: str = "1536m"  # one executor's JVM heap on a spark:// master
     # servers elsewhere (None: the local stack's address from host and port, see below)
     kafka_bootstrap_override: str | None = None
     cassandra_hosts_override: str | None = None
@@ -131,6 +145,12 @@ class Settings:
     def from_env(cls) -> Settings:
         home = Path(_env("HOME", str(Path.cwd() / ".tweektrend"))).expanduser().resolve()
         cache = Path(_env("CACHE", str(Path.home() / ".cache" / "tweektrend"))).expanduser()
+        profile = _env("PROFILE", "") or saved_profile(home)
+        if profile not in PROFILES:
+            raise ValueError(f"TWEEKTREND_PROFILE={profile!r} is not one of {', '.join(PROFILES)}")
+        cluster = profile == "cluster"
+        cluster_hosts = _env_list("CLUSTER_HOSTS", "127.0.0.1,127.0.0.2,127.0.0.3")
+        spark_master_port = _env_int("SPARK_MASTER_PORT", 7077)
         return cls(
             home=home,
             cache=cache.resolve(),
@@ -149,14 +169,25 @@ class Settings:
             events_topic=_env("EVENTS_TOPIC", "tweets.events"),
             topic_partitions=_env_int("TOPIC_PARTITIONS", 12),
             keyspace=_env("KEYSPACE", "tweektrend"),
-            replication_factor=_env_int("REPLICATION_FACTOR", 1),
+            replication_factor=_env_int("REPLICATION_FACTOR", 3 if cluster else 1),
+            topic_replication_factor=_env_int("TOPIC_REPLICATION_FACTOR", 3 if cluster else 1),
+            min_insync_replicas=_env_int("MIN_INSYNC_REPLICAS", 2 if cluster else 1),
             raw_ttl_days=_env_int("RAW_TTL_DAYS", 0),
             mongo_db=_env("MONGO_DB", "tweektrend"),
             consumer_group=_env("CONSUMER_GROUP", "tweektrend-ingest"),
             kafka_heap=_env("KAFKA_HEAP", "512m"),
             cassandra_heap=_env("CASSANDRA_HEAP", "1G"),
             spark_memory=_env("SPARK_MEMORY", "4g"),
-            spark_master=_env("SPARK_MASTER", "local[*]"),
+            spark_master=_env("SPARK_MASTER", f"spark://{cluster_hosts[0]}:{spark_master_port}"
+                              if cluster else "local[*]"),
+            profile=profile,
+            cluster_hosts=cluster_hosts,
+            spark_master_port=spark_master_port,
+            spark_master_ui_port=_env_int("SPARK_MASTER_UI_PORT", 8080),
+            spark_workers=_env_int("SPARK_WORKERS", 2),
+            spark_worker_cores=_env_int("SPARK_WORKER_CORES", 1),
+            spark_worker_memory=_env("SPARK_WORKER_MEMORY", "2g"),
+            spark_executor_memory=_env("SPARK_EXECUTOR_MEMORY", "1536m"),
             kafka_bootstrap_override=_env_optional("KAFKA_BOOTSTRAP"),
             cassandra_hosts_override=_env_optional("CASSANDRA_HOSTS"),
             mongo_uri_override=_env_optional("MONGO_URI"),
@@ -211,7 +242,7 @@ class Settings:
             "TOPIC": self.topic, "DLQ_TOPIC": self.dlq_topic, "EVENTS_TOPIC": self.events_topic,
             "TOPIC_PARTITIONS": str(self.topic_partitions), "KEYSPACE": self.keyspace,
             "MONGO_DB": self.mongo_db, "CONSUMER_GROUP": self.consumer_group,
-            "LIVE_CHECKPOINT": self.live_checkpoint,
+            "LIVE_CHECKPOINT": self.live_checkpoint, "PROFILE": self.profile,
         }
         return {f"TWEEKTREND_{name}": value for name, value in env.items()}
 
@@ -224,12 +255,21 @@ class Settings:
         return url.rstrip("/")
 
     @property
+    def cluster(self) -> bool:
+        return self.profile == "cluster"
+
+    @property
     def kafka_bootstrap(self) -> str:
-        return self.kafka_bootstrap_override or f"{self.host}:{self.kafka_port}"
+        if self.kafka_bootstrap_override:
+            return self.kafka_bootstrap_override
+        hosts = self.cluster_hosts if self.cluster else (self.host,)
+        return ",".join(f"{host}:{self.kafka_port}" for host in hosts)
 
     @property
     def cassandra_hosts(self) -> list[str]:
-        return (self.cassandra_hosts_override or self.host).split(",")
+        if self.cassandra_hosts_override:
+            return self.cassandra_hosts_override.split(",")
+        return list(self.cluster_hosts) if self.cluster else [self.host]
 
     @property
     def mongo_uri(self) -> str:
@@ -259,6 +299,21 @@ class Settings:
     @property
     def logs(self) -> Path:
         return self.home / "logs"
+
+
+PROFILES = ("single", "cluster")
+
+
+def profile_file(home: Path) -> Path:
+    """Where `stack up --cluster|--single` keeps the choice for later starts."""
+    return home / "profile"
+
+
+def saved_profile(home: Path) -> str:
+    try:
+        return profile_file(home).read_text().strip() or "single"
+    except FileNotFoundError:
+        return "single"
 
 
 def spark_conf(
@@ -296,6 +351,10 @@ def spark_conf(
         # once saturate the driver's connections to one node ("No connection was available to
         # Node", a new keyword's backfill of a 1M-tweet archive beside today's refresh).
         "spark.cassandra.concurrent.reads": "64",
+        # with replicas, a read sees every acknowledged write only at a quorum (the connector
+        # reads at LOCAL_ONE by default); the same as a single node's ONE at RF 1
+        "spark.cassandra.input.consistency.level": "LOCAL_QUORUM",
+        "spark.cassandra.output.consistency.level": "LOCAL_QUORUM",
     }
     if settings.cassandra_username:
         # the connector's login (PasswordAuthenticator); Spark redacts keys with "password"

@@ -12,6 +12,7 @@ from tweektrend_dagster.artifacts.build import REPO_ROOT
 from tweektrend_dagster.config import Settings
 from tweektrend_dagster.stack.app import App, python_bin
 from tweektrend_dagster.stack.launcher import Stack
+from tweektrend_dagster.stack.process import ManagedProcess
 
 
 def local_stack(
@@ -73,6 +74,27 @@ def choose_sources(settings: Settings, kinds: list[str]) -> tuple[str, ...]:
     settings.home.mkdir(parents=True, exist_ok=True)
     sources_file(settings).write_text(",".join(kinds) + "\n")
     return tuple(kinds)
+
+
+def choose_profile(settings: Settings, profile: str) -> None:
+    """Keep `profile` (single or cluster) for this and later starts. The other profile's
+    servers must be down first: both use the same ports on 127.0.0.1."""
+    from tweektrend_dagster.config import is_set, profile_file
+    from tweektrend_dagster.contracts.errors import ServiceUnavailable
+
+    if profile == settings.profile:
+        return
+    if is_set("PROFILE"):
+        raise ServiceUnavailable(
+            f"TWEEKTREND_PROFILE is {settings.profile}: unset it to choose {profile} here.")
+    running = [s.title for s in Stack(settings, echo=lambda line: None).servers
+               if ManagedProcess(s.name, settings.home).running()]
+    if running:
+        raise ServiceUnavailable(
+            f"The {settings.profile} stack is running ({', '.join(running)}). Stop it with "
+            f"`tweektrend stack down`, then start the {profile} one.")
+    settings.home.mkdir(parents=True, exist_ok=True)
+    profile_file(settings.home).write_text(profile + "\n")
 
 
 def source_apps(settings: Settings) -> list[App]:

@@ -39,12 +39,19 @@ def stack_up(
         help="Where posts come from (repeatable): simulator, bluesky, mastodon, x-api, x-sample. "
              "Kept for later starts; sources not chosen are stopped. Default: the last choice, "
              "or the simulator."),
+    cluster: bool = typer.Option(
+        None, "--cluster/--single",
+        help="--cluster: 3 Kafka brokers and 3 Cassandra nodes on 127.0.0.1-3 (replication 3), "
+             "a Spark master and 2 workers; --single: one node of each. Kept for later starts; "
+             "default: the last choice, or single."),
 ) -> None:
     """Fetch what is missing and start everything; running parts are left alone."""
     from tweektrend_dagster.config import Settings
-    from tweektrend_dagster.local_stack import choose_sources, local_stack
+    from tweektrend_dagster.local_stack import choose_profile, choose_sources, local_stack
 
     try:
+        if cluster is not None:
+            choose_profile(Settings.from_env(), "cluster" if cluster else "single")
         if source:
             choose_sources(Settings.from_env(), source)
         stack = local_stack(only=only or None)
@@ -74,7 +81,8 @@ def stack_status() -> None:
 
     stack = local_stack()
     rows = _print_status(stack)
-    if any(r.state != "up" for r in rows if r.name in {"kafka", "cassandra", "ferretdb"}):
+    servers = {"kafka", "cassandra", "ferretdb"}  # a cluster's nodes are kafka-1, cassandra-2, …
+    if any(r.state != "up" for r in rows if r.name.split("-")[0] in servers):
         raise typer.Exit(3)
 
 
@@ -84,7 +92,7 @@ def _print_status(stack) -> list:
         color = typer.colors.GREEN if r.state == "up" else typer.colors.YELLOW
         pid = f"pid {r.pid}" if r.pid else "-"
         typer.echo(
-            f"{r.name:<12}"
+            f"{r.name:<15}"
             + typer.style(f"{r.state:<9}", fg=color)
             + f"{r.address:<40} {pid:<12} {r.detail}"
         )

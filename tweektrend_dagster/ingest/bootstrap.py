@@ -33,7 +33,7 @@ def bootstrap(settings: Settings) -> Iterator[str]:
     from tweektrend_dagster.clients import cassandra_session, mongo_database
     from tweektrend_dagster.ingest.kafka_topics import ensure_topics
     from tweektrend_dagster.ingest.migrate import migrate_legacy_posts
-    from tweektrend_dagster.ingest.schema import create_schema
+    from tweektrend_dagster.ingest.schema import create_schema, replication_warning
 
     yield from ensure_topics(settings) or [
         f"Kafka topics {settings.topic}, {settings.dlq_topic}, {settings.events_topic} ready"
@@ -41,11 +41,15 @@ def bootstrap(settings: Settings) -> Iterator[str]:
     session, cluster = cassandra_session(settings, keyspace=None)
     try:
         create_schema(session, settings)
+        warning = replication_warning(session, settings)
+        if warning:
+            yield warning
         # once, on the first start after posts got a network: the X-only tables move over
         yield from migrate_legacy_posts(session, settings.keyspace)
     finally:
         cluster.shutdown()
-    yield f"Cassandra keyspace {settings.keyspace} ready"
+    yield (f"Cassandra keyspace {settings.keyspace} ready (replication factor "
+           f"{settings.replication_factor}, reads and writes at LOCAL_QUORUM)")
     db = mongo_database(settings)
     try:
         from tweektrend_dagster.keywords.registry import KeywordRegistry

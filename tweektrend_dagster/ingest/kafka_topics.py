@@ -25,12 +25,22 @@ def ensure_topics(settings: Settings, admin: AdminClient | None = None) -> list[
     # events are few (deletions): keyed by post, so a post's events keep their order
     wanted = {settings.topic: settings.topic_partitions, settings.dlq_topic: 1,
               settings.events_topic: EVENT_PARTITIONS}
+    replicas = settings.topic_replication_factor
+    # with replicas, an acknowledged write (acks=all) is on min.insync.replicas brokers
+    config = {"min.insync.replicas": str(min(replicas, settings.min_insync_replicas))}
     created = [
-        NewTopic(name, num_partitions=n, replication_factor=1)
+        NewTopic(name, num_partitions=n, replication_factor=replicas, config=config)
         for name, n in wanted.items()
         if name not in meta.topics
     ]
     done: list[str] = []
+    for name in wanted:
+        topic = meta.topics.get(name)
+        have = len(topic.partitions[0].replicas) if topic and 0 in topic.partitions else replicas
+        if have < replicas:
+            # Kafka does not add replicas by itself: the partitions must be reassigned
+            done.append(f"topic {name} has {have} replica(s), {replicas} wanted: reassign its "
+                        "partitions with kafka-reassign-partitions")
     if created:
         for name, future in admin.create_topics(created).items():
             future.result()

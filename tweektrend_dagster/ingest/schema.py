@@ -18,6 +18,21 @@ def table_statements(raw_ttl_days: int = 0) -> list[str]:
     return [t.create_cql(ttl if t is RAW_TWEETS else "") for t in TABLES]
 
 
+def replication_warning(session: Session, settings: Settings) -> str | None:
+    """A keyspace made with fewer replicas than wanted keeps them: raising it is an ALTER and a
+    repair, which an operator starts, not a start-up."""
+    row = session.execute(
+        "SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = %s",
+        (settings.keyspace,)).one()
+    have = int((row.replication if row else {}).get("replication_factor", 0) or 0)
+    if not row or have >= settings.replication_factor:
+        return None
+    return (f"keyspace {settings.keyspace} has replication factor {have}, "
+            f"{settings.replication_factor} wanted: ALTER KEYSPACE {settings.keyspace} WITH "
+            f"replication = {{'class': 'SimpleStrategy', 'replication_factor': "
+            f"{settings.replication_factor}}}, then `nodetool repair -full` on every node")
+
+
 def create_schema(session: Session, settings: Settings) -> None:
     session.execute(
         f"CREATE KEYSPACE IF NOT EXISTS {settings.keyspace} WITH replication = "

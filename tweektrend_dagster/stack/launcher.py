@@ -72,35 +72,49 @@ class Stack:
 
     def _check_ports_free(self, server: Server) -> None:
         for purpose, port in server.ports().items():
-            if port_in_use(self.settings.host, port):
-                var = {"kafka": "KAFKA", "cassandra": "CASSANDRA", "ferretdb": "MONGO",
-                       "spark": "SPARK_CONNECT"}[server.name]
+            if port_in_use(server.host, port):
                 raise ServiceUnavailable(
-                    f"Cannot start {server.title}: port {port} ({purpose}) on {self.settings.host} "
+                    f"Cannot start {server.title}: port {port} ({purpose}) on {server.host} "
                     f"is already in use by another program.\nStop that program (see "
                     f"`ss -ltnp 'sport = :{port}'`) or choose other ports with the "
-                    f"TWEEKTREND_{var}_* environment variables (see README)."
+                    f"TWEEKTREND_{server.port_variable}_* environment variables (see README)."
                 )
 
     def up_servers(self) -> None:
+        """Start what is not running, all at once except a server that must wait for another
+        one started now (a Cassandra node for the seed, Spark's driver for its master)."""
         self.settings.home.mkdir(parents=True, exist_ok=True)
-        started: list[Server] = []
-        for server in self.servers:
-            proc = self._proc(server.name)
-            if proc.running():
-                self.echo(f"  {server.title}: already running (pid {proc.pid()})")
+        to_start = [s for s in self.servers if self._needs_start(s)]
+        unready = {s.name: s for s in to_start}  # started this time, not yet answering
+        while to_start:
+            free = [s for s in to_start if not set(s.start_after) & set(unready)]
+            if not free:
+                waiting = {d for s in to_start for d in s.start_after} & set(unready)
+                blocker = next(unready[n] for n in unready
+                               if n in waiting and unready[n] not in to_start)
+                self._wait_ready(unready.pop(blocker.name))
                 continue
-            if proc.stale:
-                self.echo(f"  {server.title}: removed a {proc.stale}")
-            self._check_ports_free(server)
-            self.echo(
-                f"  {server.title}: preparing (first run fetches artifacts; this can take minutes)"
-            )
-            cmd, cwd = server.command()
-            proc.start(cmd, cwd, env=server.env())
-            started.append(server)
-        for server in started:
+            for server in free:
+                self._start(server)
+                to_start.remove(server)
+        for server in unready.values():
             self._wait_ready(server)
+
+    def _needs_start(self, server: Server) -> bool:
+        proc = self._proc(server.name)
+        if proc.running():
+            self.echo(f"  {server.title}: already running (pid {proc.pid()})")
+            return False
+        if proc.stale:
+            self.echo(f"  {server.title}: removed a {proc.stale}")
+        self._check_ports_free(server)
+        return True
+
+    def _start(self, server: Server) -> None:
+        self.echo(
+            f"  {server.title}: preparing (first run fetches artifacts; this can take minutes)")
+        cmd, cwd = server.command()
+        self._proc(server.name).start(cmd, cwd, env=server.env())
 
     def _wait_ready(self, server: Server) -> None:
         detail = self._wait(
@@ -236,11 +250,15 @@ class Stack:
         for server in self.servers:
             proc = self._proc(server.name)
             pid = proc.pid()
-            detail = server.probe() if pid else None
-            state = "up" if detail else ("starting" if pid else "down")
-            rows.append(
-                Status(server.name, server.title, state, pid, server.address(), detail or "")
-            )
+            answers, detail = server.health(running=pid is not None)
+            if answers:
+                state = "up"
+            elif pid is None:
+                state = "down"
+            else:  # alive but silent: still starting, or stopped/hung past its start time
+                age = proc.age()
+                state = "starting" if age is None or age < server.start_timeout else "not answering"
+            rows.append(Status(server.name, server.title, state, pid, server.address(), detail))
         for app in self.apps():
             pid = self._proc(app.name).pid()
             if not app.enabled and pid is None:

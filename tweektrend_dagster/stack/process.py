@@ -280,6 +280,14 @@ class ManagedProcess:
     def running(self) -> bool:
         return self.pid() is not None
 
+    def age(self) -> float | None:
+        """Seconds since the process started (None when it is not running)."""
+        pid = self.pid()
+        started, booted = (start_time(pid), _boot_time()) if pid else (None, None)
+        if started is None or booted is None:
+            return None
+        return time.time() - (booted + started / os.sysconf("SC_CLK_TCK"))
+
     # -- start, confirm, stop ---------------------------------------------------------------------
     def start(self, cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> int:
         self.pidfile.parent.mkdir(parents=True, exist_ok=True)

@@ -1,235 +1,30 @@
-"""The four servers of the local stack: how each is configured, started and probed."""
+"""The servers of the local stack: how each is configured, started and probed.
+
+The single profile runs one node of each; the cluster profile (`stack up --cluster`) runs three
+Kafka brokers, three Cassandra nodes and a Spark master with its workers (all_servers below).
+"""
 
 from __future__ import annotations
 
-import logging
 import os
-import subprocess
 from pathlib import Path
-from string import Template
 
 from tweektrend_dagster.artifacts import build as artifacts
 from tweektrend_dagster.artifacts import tools
-from tweektrend_dagster.clients import cassandra_auth, kafka_client_config
 from tweektrend_dagster.config import Settings, spark_conf
-from tweektrend_dagster.contracts.errors import ServiceUnavailable
 from tweektrend_dagster.stack.app import python_bin
+from tweektrend_dagster.stack.cassandra import Cassandra
+from tweektrend_dagster.stack.kafka import Kafka
+from tweektrend_dagster.stack.server import TEMPLATES, Server
+from tweektrend_dagster.stack.spark_standalone import SparkMaster, SparkWorker, spark_home
 
-TEMPLATES = Path(__file__).parent / "templates"
-
-
-def _render(template: str, target: Path, **values: object) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    text = Template((TEMPLATES / template).read_text()).substitute(**values)
-    target.write_text(text)
-    return target
-
-
-class Server:
-    name: str = ""
-    title: str = ""
-    start_timeout: float = 120.0
-    stop_timeout: float = 30.0
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.dir = settings.home / self.name
-
-    def ports(self) -> dict[str, int]:
-        raise NotImplementedError
-
-    def address(self) -> str:
-        raise NotImplementedError
-
-    def command(self) -> tuple[list[str], Path]:
-        """Fetch what is missing, write the config and return (argv, working directory)."""
-        raise NotImplementedError
-
-    def probe(self) -> str | None:
-        """A short description (its version) when the server answers a real request, else None."""
-        raise NotImplementedError
-
-    def env(self) -> dict[str, str]:
-        """Environment variables the server process needs besides the launcher's own."""
-        return {}
-
-
-class Kafka(Server):
-    name = "kafka"
-    title = "Kafka 4 (KRaft)"
-    start_timeout = 90.0
-
-    def ports(self) -> dict[str, int]:
-        return {
-            "client": self.settings.kafka_port,
-            "controller": self.settings.kafka_controller_port,
-        }
-
-    def address(self) -> str:
-        return f"{self.settings.host}:{self.settings.kafka_port}"
-
-    def command(self) -> tuple[list[str], Path]:
-        s = self.settings
-        if s.kafka_security_protocol != "PLAINTEXT":
-            raise ServiceUnavailable(
-                f"TWEEKTREND_KAFKA_SECURITY_PROTOCOL is {s.kafka_security_protocol}, but the local "
-                "stack's Kafka has no authentication (PLAINTEXT on 127.0.0.1). Unset it for the "
-                "local stack, or run the compose stack (docker/compose.yml), which has SASL/SCRAM.")
-        jars = artifacts.maven_jars("kafka", s.cache)
-        data = self.dir / "data"
-        props = _render(
-            "kafka.properties",
-            self.dir / "server.properties",
-            host=s.host,
-            port=s.kafka_port,
-            controller_port=s.kafka_controller_port,
-            data=data,
-            partitions=s.topic_partitions,
-        )
-        log4j = self.dir / "log4j2.properties"
-        log4j.write_text((TEMPLATES / "kafka-log4j2.properties").read_text())
-        java = tools.java()
-        classpath = f"{jars}/*"
-        if not (data / "meta.properties").exists():
-            # KRaft storage is formatted exactly once, with a fresh cluster id
-            cluster_id = (
-                subprocess.run(
-                    [java, "-cp", classpath, "kafka.tools.StorageTool", "random-uuid"],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                )
-                .stdout.strip()
-                .splitlines()[-1]
-            )
-            fmt = subprocess.run(
-                [
-                    java,
-                    "-cp",
-                    classpath,
-                    "kafka.tools.StorageTool",
-                    "format",
-                    "-t",
-                    cluster_id,
-                    "-c",
-                    str(props),
-                ],
-                capture_output=True,
-                text=True,
-            )
-            if fmt.returncode != 0:
-                raise ServiceUnavailable(
-                    f"Formatting Kafka storage in {data} failed:\n{fmt.stdout}{fmt.stderr}"
-                )
-        cmd = [
-            java,
-            f"-Xms{s.kafka_heap}",
-            f"-Xmx{s.kafka_heap}",
-            "-XX:+UseG1GC",
-            f"-Dlog4j2.configurationFile={log4j}",
-            "-cp",
-            classpath,
-            "kafka.Kafka",
-            str(props),
-        ]
-        return cmd, self.dir
-
-    def probe(self) -> str | None:
-        from confluent_kafka.admin import AdminClient
-
-        try:
-            admin = AdminClient(kafka_client_config(self.settings, **{
-                "bootstrap.servers": self.address(),
-                "log_level": 0,
-                "logger": logging.getLogger("kafka-probe"),
-            }))
-            meta = admin.list_topics(timeout=2)
-        except Exception:
-            return None
-        return f"{len(meta.brokers)} broker(s)" if meta.brokers else None
-
-
-class Cassandra(Server):
-    name = "cassandra"
-    title = "Cassandra 5.0"
-    start_timeout = 180.0
-    stop_timeout = 60.0
-
-    def ports(self) -> dict[str, int]:
-        return {
-            "cql": self.settings.cassandra_port,
-            "storage": self.settings.cassandra_storage_port,
-        }
-
-    def address(self) -> str:
-        return f"{self.settings.host}:{self.settings.cassandra_port}"
-
-    def command(self) -> tuple[list[str], Path]:
-        s = self.settings
-        jars = artifacts.maven_jars("cassandra", s.cache)
-        data = self.dir / "data"
-        conf = _render(
-            "cassandra.yaml",
-            self.dir / "cassandra.yaml",
-            host=s.host,
-            storage_port=s.cassandra_storage_port,
-            native_port=s.cassandra_port,
-            data=data,
-        )
-        logback = self.dir / "logback.xml"
-        logback.write_text((TEMPLATES / "logback.xml").read_text())
-        jvm_options = [
-            line.strip()
-            for line in (TEMPLATES / "jvm17-cassandra.options").read_text().splitlines()
-            if line.strip() and not line.startswith("#")
-        ]
-        jamm = next(jars.glob("jamm-*.jar"))
-        heap = s.cassandra_heap
-        cmd = [
-            tools.java(),
-            f"-Xms{heap}",
-            f"-Xmx{heap}",
-            *" ".join(jvm_options).split(),
-            f"-javaagent:{jamm}",
-            f"-Dcassandra.config=file://{conf}",
-            f"-Dlogback.configurationFile={logback}",
-            "-Dcassandra-foreground=yes",
-            f"-Dcassandra.storagedir={data}",
-            f"-Dcassandra.logdir={self.dir}",
-            # a single node has no ring to wait for
-            "-Dcassandra.skip_wait_for_gossip_to_settle=0",
-            "-Dcassandra.ring_delay_ms=100",
-            "-Dcassandra.superuser_setup_delay_ms=0",
-            "-cp",
-            f"{jars}/*",
-            "org.apache.cassandra.service.CassandraDaemon",
-        ]
-        return cmd, self.dir
-
-    def probe(self) -> str | None:
-        from cassandra.cluster import Cluster, NoHostAvailable
-
-        cluster = Cluster(
-            [self.settings.host],
-            port=self.settings.cassandra_port,
-            connect_timeout=2,
-            control_connection_timeout=2,
-            auth_provider=cassandra_auth(self.settings.cassandra_username,
-                                         self.settings.cassandra_password),
-        )
-        try:
-            session = cluster.connect()
-            row = session.execute("SELECT release_version FROM system.local", timeout=5).one()
-            return f"release {row.release_version}"
-        except (NoHostAvailable, Exception):
-            return None
-        finally:
-            cluster.shutdown()
+__all__ = ["Cassandra", "FerretDB", "Kafka", "Server", "SparkConnect", "all_servers"]
 
 
 class FerretDB(Server):
     name = "ferretdb"
     title = "FerretDB 1.24 (MongoDB wire protocol, SQLite)"
+    port_variable = "MONGO"
     start_timeout = 60.0
 
     def ports(self) -> dict[str, int]:
@@ -274,18 +69,19 @@ class SparkConnect(Server):
 
     name = "spark"
     title = "Spark 3.5 (Connect server)"
+    port_variable = "SPARK_CONNECT"
     start_timeout = 120.0
+
+    def __init__(self, settings: Settings):
+        super().__init__(settings)
+        if settings.cluster and settings.spark_master.startswith("spark://"):
+            self.start_after = ("spark-master",)  # its driver registers with the master
 
     def ports(self) -> dict[str, int]:
         return {"connect": self.settings.spark_connect_port}
 
     def address(self) -> str:
         return f"sc://{self.settings.host}:{self.settings.spark_connect_port}"
-
-    def _spark_home(self) -> Path:
-        import pyspark
-
-        return Path(pyspark.__file__).parent
 
     def command(self) -> tuple[list[str], Path]:
         s = self.settings
@@ -296,6 +92,9 @@ class SparkConnect(Server):
         log4j.write_text((TEMPLATES / "spark-log4j2.properties").read_text())
         pools = self.dir / "fairscheduler.xml"
         pools.write_text((TEMPLATES / "spark-fairscheduler.xml").read_text())
+        if s.spark_master.startswith("spark://"):
+            # executors deserialize the Connect planner's functions: they need its classes too
+            connector.append(str(connect_jar))
         conf = spark_conf(s, connector, s.spark_master, driver_memory=s.spark_memory, extra={
             "spark.app.name": "tweektrend-spark-connect",
             "spark.connect.grpc.binding.port": str(s.spark_connect_port),
@@ -303,6 +102,7 @@ class SparkConnect(Server):
                 "io.tweektrend.spark.LoopbackOnlyInterceptor",
             # read by the analytics code (a Connect client has no SparkContext to ask)
             **_local_cores(s.spark_master),
+            **_standalone(s),
             # runs share the server: jobs running at once (an import, today's refresh) share
             # its cores instead of queueing behind each other
             "spark.scheduler.mode": "FAIR",
@@ -315,7 +115,7 @@ class SparkConnect(Server):
         # the log's start line: it goes in a file only we can read
         secrets = {k: conf.pop(k) for k in list(conf) if "password" in k.lower()}
         cmd = [
-            str(self._spark_home() / "bin" / "spark-submit"),
+            str(spark_home() / "bin" / "spark-submit"),
             "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
             "--name", "tweektrend-spark-connect",
             "--driver-memory", memory,
@@ -334,7 +134,7 @@ class SparkConnect(Server):
 
     def env(self) -> dict[str, str]:
         return {
-            "SPARK_HOME": str(self._spark_home()),
+            "SPARK_HOME": str(spark_home()),
             "JAVA_HOME": str(Path(tools.java()).parents[1]),
             # Python workers (tokenising, keyword matching) run this environment's interpreter
             "PYSPARK_PYTHON": python_bin(self.settings),
@@ -384,5 +184,27 @@ def _local_cores(master: str) -> dict[str, str]:
     return {"spark.default.parallelism": str(cores)}
 
 
+def _standalone(settings: Settings) -> dict[str, str]:
+    """Executors on a spark:// master: one per worker with the worker's cores; the cluster
+    profile's executors reach the driver on the loopback address it listens on."""
+    if not settings.spark_master.startswith("spark://"):
+        return {}
+    conf = {"spark.executor.memory": settings.spark_executor_memory}
+    if settings.cluster:
+        conf |= {"spark.executor.cores": str(settings.spark_worker_cores),
+                 "spark.driver.host": settings.host, "spark.driver.bindAddress": settings.host}
+    return conf
+
+
 def all_servers(settings: Settings) -> list[Server]:
-    return [Kafka(settings), Cassandra(settings), FerretDB(settings), SparkConnect(settings)]
+    if not settings.cluster:
+        return [Kafka(settings), Cassandra(settings), FerretDB(settings), SparkConnect(settings)]
+    nodes = range(1, len(settings.cluster_hosts) + 1)
+    return [
+        *(Kafka(settings, node) for node in nodes),
+        *(Cassandra(settings, node) for node in nodes),
+        FerretDB(settings),
+        SparkMaster(settings),
+        *(SparkWorker(settings, n) for n in range(1, settings.spark_workers + 1)),
+        SparkConnect(settings),
+    ]
