@@ -162,7 +162,8 @@ def server_pids(settings: Settings) -> dict[str, int]:
 
     pids = {}
     for status in Stack(settings, echo=lambda _: None).status():
-        if status.name in ("kafka", "cassandra", "ferretdb") and status.pid:
+        # the cluster profile's nodes are kafka-1, cassandra-2, …
+        if status.name.split("-")[0] in ("kafka", "cassandra", "ferretdb") and status.pid:
             pids[status.name] = status.pid
     return pids
 

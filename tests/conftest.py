@@ -44,8 +44,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.integration)
         if "/e2e/" in path:
             item.add_marker(pytest.mark.e2e)
-    # tests that kill or restart a server go last, whatever their file is called (stable sort)
-    items.sort(key=lambda item: item.get_closest_marker("faults") is not None)
+        if "/cluster/" in path:
+            item.add_marker(pytest.mark.cluster)
+    # tests that kill or restart a server go last, whatever their file is called (stable
+    # sort), and the cluster's after them: they need the test stack's reference run too
+    items.sort(key=lambda item: (item.get_closest_marker("cluster") is not None,
+                                 item.get_closest_marker("faults") is not None))
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,11 @@ from cassandra.cluster import (
     NoHostAvailable,
     Session,
 )
-from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
+from cassandra.policies import (
+    ConstantSpeculativeExecutionPolicy,
+    DCAwareRoundRobinPolicy,
+    TokenAwarePolicy,
+)
 from pymongo import MongoClient
 from pymongo.collection import Collection
 from pymongo.database import Database
@@ -35,6 +39,8 @@ START_HINT = "Start the local stack with `tweektrend stack up` (or see README fo
 # holds itself, and FerretDB hangs for every client. 25 leaves room for a few writers at once.
 MAX_UPDATES_PER_COMMAND = 25
 
+
+SPECULATIVE_DELAY_S = 1.0
 
 KAFKA_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 KAFKA_SASL_MECHANISMS = ("SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN")
@@ -134,6 +140,11 @@ def connect_cassandra(
         load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy()),
         consistency_level=ConsistencyLevel.LOCAL_QUORUM,
         request_timeout=30,
+        # a coordinator that stops answering (a paused or overloaded node) holds a request
+        # until the timeout; a statement marked idempotent (the workers' upserts) is sent to
+        # the next replica after a second instead, so writes go on at QUORUM meanwhile
+        speculative_execution_policy=ConstantSpeculativeExecutionPolicy(
+            delay=SPECULATIVE_DELAY_S, max_attempts=1),
     )
     cluster = Cluster(
         hosts,

@@ -174,7 +174,14 @@ class IngestWorker:
         self.consumer = Consumer(consumer_config(settings, name))
         self.dlq = Producer(dlq_config(settings))
         self.session, self.cluster = cassandra_session(settings)
-        prepare = self.session.prepare
+
+        def prepare(cql: str):
+            # plain upserts of whole values: sent twice, they write the same row (so a slow
+            # coordinator's request may be tried on another replica: clients.py)
+            statement = self.session.prepare(cql)
+            statement.is_idempotent = True
+            return statement
+
         self.stmt = {
             "raw": prepare(R.INSERT_RAW),
             "kw": prepare(R.INSERT_BY_KEYWORD),
@@ -305,6 +312,7 @@ class IngestWorker:
                     statement = stmt.bind(chunk[0])
                 else:
                     statement = BatchStatement(batch_type=BatchType.UNLOGGED)
+                    statement.is_idempotent = stmt.is_idempotent  # as its rows' upserts are
                     for row in chunk:
                         statement.add(stmt, row)
                 out.append(Write(statement, stmt, chunk, chunk_owners))
