@@ -10,6 +10,15 @@ stop_test_stack() {
 import tests.conftest  # test ports
 from tweektrend_dagster.stack.launcher import Stack
 Stack(echo=lambda line: None, only=["kafka", "cassandra", "ferretdb", "spark"]).down()'
+  # the cluster tests stop theirs at the end; this is for a run cut short
+  if [ -d .tweektrend-cluster-test/run ]; then
+    .venv/bin/python -c '
+import os
+from tests.cluster.conftest import CLUSTER_ENV
+os.environ.update(CLUSTER_ENV)
+from tweektrend_dagster.local_stack import local_stack
+local_stack(echo=lambda line: None).down()'
+  fi
 }
 [ "${TWEEKTREND_TEST_KEEP_STACK:-0}" = 1 ] || trap stop_test_stack EXIT
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
