@@ -94,9 +94,11 @@ class Cassandra(Server):
         return cmd, self.dir
 
     def _cluster(self, hosts: list[str], only_these: bool):
-        from cassandra.cluster import Cluster
+        from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
         from cassandra.policies import WhiteListRoundRobinPolicy
 
+        profiles = ({EXEC_PROFILE_DEFAULT: ExecutionProfile(
+            load_balancing_policy=WhiteListRoundRobinPolicy(hosts))} if only_these else {})
         return Cluster(
             hosts,
             port=self.settings.cassandra_port,
@@ -104,7 +106,7 @@ class Cassandra(Server):
             control_connection_timeout=2,
             auth_provider=cassandra_auth(self.settings.cassandra_username,
                                          self.settings.cassandra_password),
-            **({"load_balancing_policy": WhiteListRoundRobinPolicy(hosts)} if only_these else {}),
+            execution_profiles=profiles,
         )
 
     def probe(self) -> str | None:
