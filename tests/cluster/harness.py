@@ -206,6 +206,21 @@ class Stream:
         finally:
             consumer.close()
 
+    def sensor_tick(self):
+        """One tick of the ingestion sensor on this stack (its progress read from the replicas
+        and the brokers, as Dagster's daemon would run it)."""
+        import dagster as dg
+
+        from tweektrend_dagster.defs.trends.sensors import build_ingestion_sensor
+        from tweektrend_dagster.resources import CassandraResource, KafkaResource
+
+        sensor = build_ingestion_sensor(refresh=timedelta(minutes=5), grace=timedelta(hours=6),
+                                        settle=timedelta(0))
+        return sensor(dg.build_sensor_context(
+            cursor=None, instance=dg.DagsterInstance.ephemeral(),
+            resources={"cassandra": CassandraResource.from_settings(self.settings),
+                       "kafka": KafkaResource.from_settings(self.settings)}))
+
     # -- the day's trends --------------------------------------------------------------------
     def publish_day(self, before_finish: Callable[[], None] | None = None):
         """The day's Dagster run (daily_trends_job) on this stack's Spark; `before_finish`

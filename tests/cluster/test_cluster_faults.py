@@ -3,7 +3,8 @@
 After each fault: every tweet produced is in Cassandra exactly once, read at QUORUM; every
 keyword row is there; the group's committed offsets are the ends of the topic; and the day's
 trends, computed on the Spark cluster, are the documents a single-node run publishes for the
-same tweets.
+same tweets. After the broker's loss, the ingestion sensor's tick reads the progress through
+the replicas and the new leaders and asks for the day's run.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 
 from tests.cluster.conftest import cluster_stack
 from tests.cluster.harness import (
+    DAY,
     TWEETS,
     Stream,
     day_payloads,
@@ -25,6 +27,7 @@ from tests.cluster.harness import (
     paced,
     pid_of,
 )
+from tweektrend_dagster.defs.tags import RANGE_END, RANGE_START
 
 pytestmark = pytest.mark.timeout(1800)
 
@@ -107,6 +110,14 @@ def test_the_partition_leaders_broker_killed_while_producing(
     drained_in = stream.wait_drained()
     print(f"\n{victim} killed at {TWEETS // 3:,} tweets produced; drained {drained_in:.0f}s "
           "after the producer finished")
+    # the ingestion sensor reads the same progress through the replicas and the new leaders,
+    # and asks for the day's run
+    tick = stream.sensor_tick()
+    [observed] = tick.asset_events
+    assert observed.metadata["committed_messages"].value == stream.producer.messages
+    assert observed.metadata["lag_messages"].value == 0
+    assert [(r.tags[RANGE_START], r.tags[RANGE_END]) for r in tick.run_requests
+            if r.job_name == "daily_trends_job"] == [(DAY.isoformat(), DAY.isoformat())]
     assert_whole(stream, reference_documents)
 
 
