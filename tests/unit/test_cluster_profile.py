@@ -16,6 +16,7 @@ from tweektrend_dagster.stack.servers import SparkConnect, _standalone, all_serv
 from tweektrend_dagster.stack.spark_standalone import SparkWorker
 
 CLUSTER_VARIABLES = ("PROFILE", "REPLICATION_FACTOR", "TOPIC_REPLICATION_FACTOR",
+                     "SPARK_MASTER_PORT",
                      "MIN_INSYNC_REPLICAS", "SPARK_MASTER", "KAFKA_BOOTSTRAP",
                      "CASSANDRA_HOSTS", "CLUSTER_HOSTS")
 

@@ -93,7 +93,7 @@ def _print_status(stack) -> list:
         pid = f"pid {r.pid}" if r.pid else "-"
         typer.echo(
             f"{r.name:<15}"
-            + typer.style(f"{r.state:<9}", fg=color)
+            + typer.style(f"{r.state:<14}", fg=color)
             + f"{r.address:<40} {pid:<12} {r.detail}"
         )
     typer.echo(f"data and logs: {stack.settings.home}")
