@@ -17,7 +17,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -56,8 +56,6 @@ class Stream:
     analytics: Path
     workers: subprocess.Popen | None = None
     producer: TweetProducer | None = None
-    produced_ids: set[str] = field(default_factory=set)
-    keyword_rows: int = 0
     log: Path | None = None
 
     @classmethod
