@@ -98,9 +98,10 @@ class Stream:
         thread.start()
         return thread
 
-    def committed(self) -> int:
-        """Messages the group has committed, as Kafka has them (no Cassandra read: a node that
-        does not answer must not hold up the measuring)."""
+    def group_offsets(self, with_ends: bool = False) -> tuple[list[int], list[int]]:
+        """Per partition: the group's committed offset and (`with_ends`) the topic's end, as
+        Kafka has them (no Cassandra read: a node that does not answer must not hold up the
+        measuring)."""
         from confluent_kafka import Consumer, TopicPartition
 
         consumer = Consumer(kafka_client_config(self.settings, **{
@@ -109,9 +110,16 @@ class Stream:
             meta = consumer.list_topics(self.settings.topic, timeout=10)
             parts = [TopicPartition(self.settings.topic, p)
                      for p in meta.topics[self.settings.topic].partitions]
-            return sum(max(0, tp.offset) for tp in consumer.committed(parts, timeout=10))
+            committed = [tp.offset for tp in consumer.committed(parts, timeout=10)]
+            ends = ([consumer.get_watermark_offsets(p, timeout=10)[1] for p in parts]
+                    if with_ends else [])
+            return committed, ends
         finally:
             consumer.close()
+
+    def committed(self) -> int:
+        """Messages the group has committed."""
+        return sum(max(0, offset) for offset in self.group_offsets()[0])
 
     def wait_committed(self, at_least: int, timeout: float = 600) -> None:
         deadline = time.monotonic() + timeout
@@ -190,19 +198,8 @@ class Stream:
 
     def committed_offsets_at_end(self) -> bool:
         """The group's committed offsets, read from Kafka itself, are the ends of the topic."""
-        from confluent_kafka import Consumer, TopicPartition
-
-        consumer = Consumer(kafka_client_config(self.settings, **{
-            "group.id": self.settings.consumer_group, "enable.auto.commit": False}))
-        try:
-            meta = consumer.list_topics(self.settings.topic, timeout=10)
-            parts = [TopicPartition(self.settings.topic, p)
-                     for p in meta.topics[self.settings.topic].partitions]
-            committed = consumer.committed(parts, timeout=10)
-            ends = [consumer.get_watermark_offsets(p, timeout=10)[1] for p in parts]
-            return [c.offset for c in committed] == ends
-        finally:
-            consumer.close()
+        committed, ends = self.group_offsets(with_ends=True)
+        return committed == ends
 
     def sensor_tick(self):
         """One tick of the ingestion sensor on this stack (its progress read from the replicas
